@@ -1,0 +1,28 @@
+package io.cuga.api.dispatch;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A request to call a tool.
+ *
+ * @param tool the tool name
+ * @param arguments the arguments object (JSON-compatible values)
+ * @param caller the authenticated principal
+ * @param profile the policy profile to run under
+ * @param session the session id, or an empty string
+ * @param traceId the W3C trace id (32 hex digits), or an empty string to have one made
+ */
+public record CallRequest(String tool, Map<String, Object> arguments, String caller, String profile,
+    String session, String traceId) {
+
+    /** Checks and normalises the fields. */
+    public CallRequest {
+        Objects.requireNonNull(tool, "tool");
+        arguments = arguments == null ? Map.of() : arguments;
+        caller = caller == null ? "" : caller;
+        profile = profile == null || profile.isEmpty() ? "default" : profile;
+        session = session == null ? "" : session;
+        traceId = traceId == null ? "" : traceId;
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * The one guarded path to a tool. HTTP, MCP, agents and batch callers all go through
+ * {@link io.cuga.api.dispatch.Dispatcher}; there is no other way to reach a tool service.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package io.cuga.api.dispatch;

@@ -1,0 +1,38 @@
+package io.cuga.api.tool;
+
+import java.time.Instant;
+import java.util.Map;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/** One invocation of a tool, as the orchestrator hands it to {@link Tool#invoke(ToolCall)}. */
+@ProviderType
+public interface ToolCall {
+
+    /** @return the tool's name */
+    String tool();
+
+    /** @return the arguments, validated against the tool's schema; unmodifiable */
+    Map<String, Object> arguments();
+
+    /** @return a unique id of this call, also in the audit trail */
+    String callId();
+
+    /** @return the W3C trace id of the call (32 hex digits) */
+    String traceId();
+
+    /** @return the policy profile the call runs under */
+    String profile();
+
+    /** @return the caller's session, or an empty string */
+    String session();
+
+    /** @return who called: the token's principal name */
+    String caller();
+
+    /** @return when the orchestrator gives up on this call */
+    Instant deadline();
+
+    /** @return true once the call timed out or its tool was withdrawn; a long-running tool stops then */
+    boolean cancelled();
+}
