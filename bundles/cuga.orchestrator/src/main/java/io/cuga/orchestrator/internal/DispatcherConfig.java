@@ -1,0 +1,31 @@
+package io.cuga.orchestrator.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(name = "cuga dispatcher",
+    description = "How tool calls run: deadlines, the bounded pool, per-tool bulkheads and result bounds.")
+@interface DispatcherConfig {
+
+    String PID = "cuga.dispatcher";
+
+    @AttributeDefinition(name = "Default timeout (ms)",
+        description = "Deadline of a tool call when the tool declares none.", min = "1")
+    long default_timeout_millis() default 30_000L;
+
+    @AttributeDefinition(name = "Pool threads", description = "Threads that run tool calls.", min = "1")
+    int pool_threads() default 128;
+
+    @AttributeDefinition(name = "Queue size",
+        description = "Calls waiting for a pool thread before new calls are refused as overloaded.", min = "0")
+    int queue_size() default 512;
+
+    @AttributeDefinition(name = "Per-tool concurrency",
+        description = "Calls one tool may run at once (its bulkhead), so a slow or hanging tool cannot take "
+            + "every thread.", min = "1")
+    int tool_concurrency() default 48;
+
+    @AttributeDefinition(name = "Result size limit",
+        description = "Most JSON values (objects, arrays, scalars) a tool result may hold.", min = "1")
+    int max_result_values() default 100_000;
+}

@@ -1,0 +1,363 @@
+package io.cuga.orchestrator.internal;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.cuga.api.decision.Decision;
+import io.cuga.api.dispatch.CallOutcome;
+import io.cuga.api.dispatch.CallOutcome.Status;
+import io.cuga.api.dispatch.CallRequest;
+import io.cuga.api.dispatch.Dispatcher;
+import io.cuga.api.tool.Tool;
+import io.cuga.api.tool.ToolCall;
+import io.cuga.api.tool.ToolException;
+
+/**
+ * The one guarded path to a tool. Every caller (HTTP, MCP, agents, batch) comes through
+ * {@link #dispatch(CallRequest)}: the tool must be visible in the registry snapshot the call takes, its
+ * arguments must pass its schema, and it runs on a bounded pool behind a per-tool bulkhead with a deadline.
+ * Every ending is mapped to a {@link CallOutcome}; nothing a tool throws reaches the caller as a stack trace.
+ */
+@Component(service = Dispatcher.class, immediate = true, configurationPid = DispatcherConfig.PID)
+@Designate(ocd = DispatcherConfig.class)
+public class DispatcherImpl implements Dispatcher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DispatcherImpl.class);
+
+    private final BundleContext context;
+    private final ToolTracker tracker;
+    private final ThreadPoolExecutor pool;
+    private volatile DispatcherConfig config;
+
+    @Activate
+    public DispatcherImpl(BundleContext context, @Reference ToolTracker tracker, DispatcherConfig config) {
+        this.context = context;
+        this.tracker = tracker;
+        this.config = config;
+        this.pool = new ThreadPoolExecutor(config.pool_threads(), config.pool_threads(), 60, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(Math.max(1, config.queue_size())), new ToolThreads());
+        this.pool.allowCoreThreadTimeOut(true);
+    }
+
+    @Modified
+    void modified(DispatcherConfig newConfig) {
+        int threads = newConfig.pool_threads();
+        if (threads >= pool.getCorePoolSize()) {
+            pool.setMaximumPoolSize(threads);
+            pool.setCorePoolSize(threads);
+        } else {
+            pool.setCorePoolSize(threads);
+            pool.setMaximumPoolSize(threads);
+        }
+        this.config = newConfig;
+    }
+
+    @Deactivate
+    void deactivate() {
+        pool.shutdownNow();
+    }
+
+    @Override
+    public CallOutcome dispatch(CallRequest request) {
+        long start = System.nanoTime();
+        String callId = Ids.callId();
+        String traceId = Ids.validTraceId(request.traceId()) ? request.traceId() : Ids.traceId();
+        ToolTracker.Snapshot snapshot = tracker.snapshot();
+        ToolEntry entry = snapshot.visible.get(request.tool());
+        if (entry == null) {
+            return fail(Status.NOT_FOUND, request, callId, traceId, start, "unknown_tool",
+                "no tool named '" + request.tool() + "' is available", Map.of());
+        }
+        Map<String, Object> arguments = request.arguments();
+        List<Map<String, Object>> violations = entry.schema.validate(arguments);
+        if (!violations.isEmpty()) {
+            Map<String, Object> first = violations.get(0);
+            String field = (String) first.get("field");
+            String message = (field.isEmpty() ? "arguments" : "argument '" + field + "'") + ": "
+                + first.get("message");
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("field", field);
+            details.put("violations", violations);
+            return fail(Status.INVALID_ARGUMENTS, request, callId, traceId, start, "invalid_arguments", message,
+                details);
+        }
+        // The guardrail chain plugs in here: it decides on this call with the policy snapshot taken above.
+        Decision decision = Decision.allow();
+        return invoke(entry, request, Collections.unmodifiableMap(arguments), callId, traceId, decision, start);
+    }
+
+    private CallOutcome invoke(ToolEntry entry, CallRequest request, Map<String, Object> arguments, String callId,
+        String traceId, Decision decision, long start) {
+        DispatcherConfig cfg = config;
+        long timeout = entry.descriptor.timeoutMillis() > 0 ? entry.descriptor.timeoutMillis()
+            : cfg.default_timeout_millis();
+        Semaphore bulkhead = entry.bulkhead(cfg.tool_concurrency());
+        if (!bulkhead.tryAcquire()) {
+            return fail(Status.OVERLOADED, request, callId, traceId, start, "tool_busy",
+                "tool '" + entry.name + "' is running as many calls as it may; try again shortly", Map.of());
+        }
+        Call call = new Call(entry, request, arguments, callId, traceId,
+            Instant.now().plusMillis(timeout), bulkhead);
+        if (!entry.enter(call)) {
+            call.releasePermit();
+            return unavailable(request, callId, traceId, start);
+        }
+        try {
+            pool.execute(call.task);
+        } catch (RejectedExecutionException e) {
+            entry.leave(call);
+            call.releasePermit();
+            return fail(Status.OVERLOADED, request, callId, traceId, start, "server_busy",
+                "the server is running as many tool calls as it may; try again shortly", Map.of());
+        }
+        try {
+            Object result = call.task.get(timeout, TimeUnit.MILLISECONDS);
+            String problem = JsonValues.check(result, cfg.max_result_values());
+            if (problem != null) {
+                LOG.warn("Tool '{}' returned an unusable result: {}", entry.name, problem);
+                return fail(Status.TOOL_FAILED, request, callId, traceId, start, "tool_failed",
+                    "tool '" + entry.name + "' returned an unusable result: " + problem, Map.of());
+            }
+            return new CallOutcome(Status.OK, request.tool(), callId, traceId, result, null, null, Map.of(),
+                decision, System.nanoTime() - start);
+        } catch (TimeoutException e) {
+            call.task.cancel(true);
+            return fail(Status.TIMEOUT, request, callId, traceId, start, "tool_timeout",
+                "tool '" + entry.name + "' did not finish within " + timeout + " ms",
+                Map.of("timeoutMillis", timeout));
+        } catch (CancellationException e) {
+            return call.withdrawn ? unavailable(request, callId, traceId, start)
+                : fail(Status.TOOL_FAILED, request, callId, traceId, start, "tool_cancelled",
+                    "the call to tool '" + entry.name + "' was cancelled", Map.of());
+        } catch (ExecutionException e) {
+            return failure(entry, call, e.getCause(), request, callId, traceId, start);
+        } catch (InterruptedException e) {
+            call.task.cancel(true);
+            Thread.currentThread().interrupt();
+            return fail(Status.UNAVAILABLE, request, callId, traceId, start, "interrupted",
+                "the server is stopping", Map.of());
+        } finally {
+            entry.leave(call);
+        }
+    }
+
+    private CallOutcome failure(ToolEntry entry, Call call, Throwable cause, CallRequest request, String callId,
+        String traceId, long start) {
+        if (call.withdrawn) {
+            return unavailable(request, callId, traceId, start);
+        }
+        if (cause instanceof ToolException) {
+            ToolException te = (ToolException) cause;
+            String code = te.code() == null || te.code().isBlank() ? "tool_error" : te.code();
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("toolErrorCode", code);
+            return fail(Status.TOOL_ERROR, request, callId, traceId, start, code,
+                te.getMessage() == null ? "tool '" + entry.name + "' reported an error" : te.getMessage(), details);
+        }
+        LOG.warn("Tool '{}' from bundle {} {} failed on call {}: {}", entry.name, entry.bundle,
+            entry.bundleVersion, callId, String.valueOf(cause));
+        LOG.debug("Tool failure detail", cause);
+        return fail(Status.TOOL_FAILED, request, callId, traceId, start, "tool_failed",
+            "tool '" + entry.name + "' failed (" + cause.getClass().getSimpleName() + ")", Map.of());
+    }
+
+    private static CallOutcome unavailable(CallRequest request, String callId, String traceId, long start) {
+        return fail(Status.UNAVAILABLE, request, callId, traceId, start, "tool_unavailable",
+            "tool '" + request.tool() + "' was withdrawn (its bundle stopped or was removed) before the call ended",
+            Map.of());
+    }
+
+    private static CallOutcome fail(Status status, CallRequest request, String callId, String traceId, long start,
+        String code, String message, Map<String, Object> details) {
+        return new CallOutcome(status, request.tool(), callId, traceId, null, code, message, details,
+            Decision.allow(), System.nanoTime() - start);
+    }
+
+    /** A call on its way through the pool: the task, the ToolCall the tool sees, and its bulkhead permit. */
+    private final class Call implements ToolCall, ToolEntry.InFlightCall {
+        private final ToolEntry entry;
+        private final CallRequest request;
+        private final Map<String, Object> arguments;
+        private final String callId;
+        private final String traceId;
+        private final Instant deadline;
+        private final Semaphore bulkhead;
+        private final java.util.concurrent.atomic.AtomicBoolean permitHeld =
+            new java.util.concurrent.atomic.AtomicBoolean(true);
+        private volatile boolean started;
+        volatile boolean withdrawn;
+        final FutureTask<Object> task = new FutureTask<>(this::run) {
+            @Override
+            protected void done() {
+                // cancelled before a pool thread picked it up: the tool never runs, so its permit is free now
+                if (!started) {
+                    releasePermit();
+                }
+            }
+        };
+
+        Call(ToolEntry entry, CallRequest request, Map<String, Object> arguments, String callId, String traceId,
+            Instant deadline, Semaphore bulkhead) {
+            this.entry = entry;
+            this.bulkhead = bulkhead;
+            this.request = request;
+            this.arguments = arguments;
+            this.callId = callId;
+            this.traceId = traceId;
+            this.deadline = deadline;
+        }
+
+        /** Runs the tool; the bulkhead permit is returned only when the tool really stops. */
+        private Object run() throws Exception {
+            started = true;
+            try {
+                Tool tool = entry.service(context);
+                if (tool == null) {
+                    withdrawn = true;
+                    throw new CancellationException("tool withdrawn");
+                }
+                return tool.invoke(this);
+            } finally {
+                releasePermit();
+            }
+        }
+
+        /** Returns the bulkhead permit exactly once. */
+        void releasePermit() {
+            if (permitHeld.compareAndSet(true, false)) {
+                bulkhead.release();
+            }
+        }
+
+        @Override
+        public void withdraw() {
+            withdrawn = true;
+            task.cancel(true);
+        }
+
+        @Override
+        public String tool() {
+            return request.tool();
+        }
+
+        @Override
+        public Map<String, Object> arguments() {
+            return arguments;
+        }
+
+        @Override
+        public String callId() {
+            return callId;
+        }
+
+        @Override
+        public String traceId() {
+            return traceId;
+        }
+
+        @Override
+        public String profile() {
+            return request.profile();
+        }
+
+        @Override
+        public String session() {
+            return request.session();
+        }
+
+        @Override
+        public String caller() {
+            return request.caller();
+        }
+
+        @Override
+        public Instant deadline() {
+            return deadline;
+        }
+
+        @Override
+        public boolean cancelled() {
+            return task.isCancelled();
+        }
+    }
+
+    private static final class ToolThreads implements ThreadFactory {
+        private final AtomicInteger count = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "cuga-tool-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }
+    }
+
+    /** Ids of calls and traces. */
+    static final class Ids {
+        private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+        private Ids() {
+        }
+
+        static String callId() {
+            return hex(16);
+        }
+
+        static String traceId() {
+            String id;
+            do {
+                id = hex(16);
+            } while (id.equals("00000000000000000000000000000000"));
+            return id;
+        }
+
+        static boolean validTraceId(String id) {
+            if (id == null || id.length() != 32 || id.equals("00000000000000000000000000000000")) {
+                return false;
+            }
+            for (int i = 0; i < id.length(); i++) {
+                char c = id.charAt(i);
+                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static String hex(int bytes) {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            char[] out = new char[bytes * 2];
+            for (int i = 0; i < bytes; i++) {
+                int b = random.nextInt(256);
+                out[2 * i] = HEX[b >>> 4];
+                out[2 * i + 1] = HEX[b & 0xf];
+            }
+            return new String(out);
+        }
+    }
+}
