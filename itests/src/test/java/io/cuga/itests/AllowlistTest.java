@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.test.common.annotation.InjectBundleContext;
@@ -184,5 +185,40 @@ class AllowlistTest {
         assertStatus(outcome, Status.OK);
         assertThat(outcome.result()).isEqualTo(Map.of("released", true));
         assertThat(tool.interrupted.getCount()).as("the running call was not interrupted").isEqualTo(1);
+    }
+
+    @Test
+    void aComponentToolHiddenWhileACallRunsKeepsServingThatCall() throws Exception {
+        String name = unique("resource");
+        String bsn = "cuga.itests.snapshot." + name;
+        String gate = "cuga.itests.gate." + name;
+        allow(cm, List.of(name), List.of(bsn));
+        Bundle bundle = context.installBundle(TestBundles.toFile(
+            java.nio.file.Path.of(context.getProperty("cuga.itests.hot")), name + ".jar",
+            TestBundles.resourceTool(bsn, name)));
+        Support.start(bundle);
+        awaitState(registry.getService(), name, State.VISIBLE);
+        Dispatcher d = dispatcher.getService();
+        try {
+            Future<CallOutcome> running = callers.submit(() -> call(d, name, Map.of("gate", gate)));
+            Support.await("the call to enter the tool", () -> System.getProperty(gate + ".entered"),
+                java.util.Objects::nonNull);
+
+            // policy reloaded while the call runs: the tool is no longer allowed
+            allow(cm, List.of(), List.of(bsn));
+            awaitState(registry.getService(), name, State.HIDDEN);
+            assertStatus(call(d, name, Map.of("gate", gate)), Status.NOT_FOUND);
+
+            System.setProperty(gate, "open");
+            CallOutcome outcome = running.get(10, TimeUnit.SECONDS);
+            assertThat(outcome.status())
+                .as("the call that started under the old policy ends normally; its tool component must stay "
+                    + "active until it does, got %s", outcome)
+                .isEqualTo(Status.OK);
+        } finally {
+            System.clearProperty(gate);
+            System.clearProperty(gate + ".entered");
+            bundle.uninstall();
+        }
     }
 }

@@ -252,4 +252,77 @@ class DispatchTest {
             Support.delete(cm, DISPATCHER);
         }
     }
+
+    @Test
+    void theDefaultTimeoutComesFromTheDispatcherConfiguration() throws Exception {
+        Hashtable<String, Object> config = new Hashtable<>();
+        config.put("default.timeout.millis", 400L);
+        Support.configure(cm, DISPATCHER, config);
+        try {
+            Support.awaitDispatcherProperty(dispatcher::getServiceReference, "default.timeout.millis", 400);
+            Support.GatedTool slow = new Support.GatedTool();
+            String name = register("defaulttimeout", slow);
+
+            CallOutcome outcome = assertStatus(call(dispatcher.getService(), name, Map.of()), Status.TIMEOUT);
+
+            assertThat(outcome.details()).containsEntry("timeoutMillis", 400L);
+            assertThat(slow.interrupted.await(5, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            Support.delete(cm, DISPATCHER);
+        }
+    }
+
+    /**
+     * The dispatcher takes its configuration live (pool size, timeouts): a lower per-tool concurrency must hold
+     * for a tool that was already called before the change, not only for tools called for the first time.
+     */
+    @Test
+    void aLoweredBulkheadAppliesToToolsAlreadyCalled() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> gate =
+            new java.util.concurrent.atomic.AtomicReference<>(new java.util.concurrent.CountDownLatch(0));
+        java.util.concurrent.Semaphore entered = new java.util.concurrent.Semaphore(0);
+        String name = register("rebulkhead", call -> {
+            entered.release();
+            if (!gate.get().await(30, TimeUnit.SECONDS)) {
+                throw new ToolException("gate_closed", "the test never opened the gate");
+            }
+            return "done";
+        }, Tool.TIMEOUT_MILLIS, 20_000L);
+        Dispatcher d = dispatcher.getService();
+        // called once under the default concurrency
+        assertStatus(call(d, name, Map.of()), Status.OK);
+        entered.drainPermits();
+
+        Hashtable<String, Object> config = new Hashtable<>();
+        config.put("tool.concurrency", 2);
+        Support.configure(cm, DISPATCHER, config);
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        try {
+            Support.awaitDispatcherProperty(dispatcher::getServiceReference, "tool.concurrency", 2);
+            gate.set(closed);
+            Future<CallOutcome> first = callers.submit(() -> call(d, name, Map.of()));
+            Future<CallOutcome> second = callers.submit(() -> call(d, name, Map.of()));
+            assertThat(entered.tryAcquire(2, 10, TimeUnit.SECONDS)).as("two calls entered the tool").isTrue();
+
+            Future<CallOutcome> third = callers.submit(() -> call(d, name, Map.of()));
+            CallOutcome outcome;
+            try {
+                outcome = third.get(5, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                outcome = null;
+            }
+            assertThat(outcome)
+                .as("a third call with tool.concurrency=2 is refused at once; instead it entered the tool "
+                    + "(entered now: %d), so the bulkhead kept the size it had before the change",
+                    entered.availablePermits())
+                .isNotNull();
+            assertStatus(outcome, Status.OVERLOADED);
+            closed.countDown();
+            assertStatus(first.get(10, TimeUnit.SECONDS), Status.OK);
+            assertStatus(second.get(10, TimeUnit.SECONDS), Status.OK);
+        } finally {
+            closed.countDown();
+            Support.delete(cm, DISPATCHER);
+        }
+    }
 }

@@ -183,4 +183,28 @@ class RegistrationTest {
         assertStatus(call(d, name, Map.of()), Status.NOT_FOUND);
         assertThat(infos(registry.getService(), name)).isEmpty();
     }
+
+    @Test
+    void aRegistrationThatChangesItsPropertiesIsReadAgain() throws Exception {
+        String before = unique("renamed-from");
+        String after = unique("renamed-to");
+        allow(cm, List.of(before, after), List.of(bsn));
+        ServiceRegistration<Tool> registration = context.registerService(Tool.class,
+            call -> call.tool(), toolProps(before));
+        awaitState(registry.getService(), before, State.VISIBLE);
+
+        registration.setProperties(toolProps(after));
+
+        awaitState(registry.getService(), after, State.VISIBLE);
+        assertThat(infos(registry.getService(), before)).isEmpty();
+        assertStatus(call(dispatcher.getService(), before, Map.of()), Status.NOT_FOUND);
+        assertThat(assertStatus(call(dispatcher.getService(), after, Map.of()), Status.OK).result())
+            .isEqualTo(after);
+
+        // and a bad change is refused like a bad registration
+        registration.setProperties(toolProps("not valid!"));
+        assertThat(awaitState(registry.getService(), "not valid!", State.REFUSED).reason())
+            .contains("invalid tool name");
+        assertStatus(call(dispatcher.getService(), after, Map.of()), Status.NOT_FOUND);
+    }
 }

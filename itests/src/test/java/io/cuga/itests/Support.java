@@ -17,6 +17,8 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -73,6 +75,34 @@ final class Support {
             last = probe.get();
         }
         return last;
+    }
+
+    /**
+     * Starts a bundle the test just installed. While the orchestrator's bundle diagnostics resolve each newly
+     * installed bundle on the framework's event thread, a start at the same moment can fail with "Unable to
+     * acquire global lock for resolve"; this retries that one failure so other tests stay about their own
+     * subject. {@code HotDeployTest.aToolBundleStartsRightAfterItIsInstalled} documents that it should not be
+     * needed.
+     */
+    static void start(Bundle bundle) throws BundleException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            try {
+                bundle.start();
+                return;
+            } catch (BundleException e) {
+                if (System.nanoTime() > deadline || e.getMessage() == null
+                    || !e.getMessage().contains("Unable to acquire global lock")) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Sets the allowlist: the tool name patterns and the bundle patterns a visible tool must both match. */
