@@ -54,12 +54,13 @@ final class Parser {
         Token rest = parser.peek();
         if (rest.kind() != Kind.END) {
             String hint = switch (rest.kind()) {
-                case NUMBER, NAME, LPAREN, LBRACKET -> "; put an operator such as * between the two";
-                case RPAREN -> " without a matching '('";
-                case RBRACKET -> " without a matching '['";
+                case NUMBER, NAME, LPAREN, LBRACKET -> "; put an operator such as * before it";
+                case RPAREN -> "; it has no matching '('";
+                case RBRACKET -> "; it has no matching '['";
                 default -> "";
             };
-            throw syntax(rest.pos(), "unexpected " + rest.describe() + " after a complete expression" + hint);
+            throw syntax(rest.pos(), "expected an operator or the end of the expression but found " + rest.describe()
+                + hint);
         }
         return node;
     }

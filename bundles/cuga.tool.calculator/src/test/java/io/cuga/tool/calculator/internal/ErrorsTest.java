@@ -14,11 +14,12 @@ class ErrorsTest {
     @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
         1 +          | position 4: expected a number, a name, '(' or '[' but found the end of the expression
         (1 + 2       | position 7: expected ')' to close the '(' at position 1 but found the end of the expression
-        1 + 2)       | position 6: unexpected ')' after a complete expression without a matching '('
+        1 + 2)       | position 6: expected an operator or the end of the expression but found ')'; it has no matching '('
         [1, 2        | position 6: expected ']' to close the '[' at position 1
         max(1, 2     | position 9: expected ')' to close the '(' at position 4
-        2 3          | position 3: unexpected the number 3 after a complete expression; put an operator such as * between the two
-        2 (3)        | position 3: unexpected '(' after a complete expression; put an operator
+        2 3          | position 3: expected an operator or the end of the expression but found the number 3; put an operator such as * before it
+        2 (3)        | position 3: expected an operator or the end of the expression but found '('; put an operator
+        1 if 2       | position 3: expected an operator or the end of the expression but found the name 'if'
         2x           | position 1: malformed number '2x'
         1.2.3        | position 1: malformed number '1.2.3'
         1e           | position 1: malformed number '1e'
