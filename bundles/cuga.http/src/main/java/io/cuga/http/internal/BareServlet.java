@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import io.cuga.api.decision.Decision;
 import jakarta.servlet.http.HttpServlet;
@@ -43,7 +42,7 @@ final class BareServlet extends HttpServlet {
             Map<String, Object> body = new LinkedHashMap<>(4);
             body.put("result", result(arguments));
             body.put("decision", Responses.decision(Decision.allow()));
-            body.put("callId", UUID.randomUUID().toString());
+            body.put("callId", TraceContext.newTraceId());
             Responses.json(response, 200, body);
         } catch (ApiException e) {
             Responses.error(response, e);
