@@ -285,13 +285,15 @@ public final class Main {
     }
 
     /**
-     * Receives Felix's own error messages ({@code felix.log.logger}, called reflectively): one line each with the
-     * chain of causes, never a stack trace. Bundles log through Pax Logging instead.
+     * Felix's own messages ({@code felix.log.logger}, errors only with {@code felix.log.level=1}): one line each
+     * with the chain of causes, never a stack trace. Bundles log through Pax Logging instead.
      */
-    public static final class FrameworkLog {
-        public void log(ServiceReference<?> ref, int level, String message, Throwable error) {
-            String kind = level <= 1 ? "error" : level == 2 ? "warning" : "info";
-            System.err.println("cuga: framework " + kind + ": " + message + (error == null ? "" : ": " + causes(error)));
+    static final class FrameworkLog extends org.apache.felix.framework.Logger {
+        @Override
+        protected void doLog(Bundle bundle, ServiceReference sr, int level, String message, Throwable error) {
+            String kind = level <= LOG_ERROR ? "error" : level == LOG_WARNING ? "warning" : "info";
+            System.err.println("cuga: framework " + kind + ": " + message
+                    + (error == null ? "" : ": " + causes(error)));
         }
     }
 

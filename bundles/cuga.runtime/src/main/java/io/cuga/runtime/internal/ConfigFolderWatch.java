@@ -120,9 +120,10 @@ public final class ConfigFolderWatch {
             props.put("felix.fileinstall.tmpdir", tmp.toString());
         }
         Configuration c = configAdmin.getFactoryConfiguration(FILEINSTALL_FACTORY_PID, WATCHER_NAME, "?");
-        c.updateIfDifferent(props);
         watcher = c;
-        LOG.info("FileInstall watches {} for {} every {} ms", folder, config.filter(), config.poll_ms());
+        if (c.updateIfDifferent(props)) {
+            LOG.info("FileInstall watches {} for {} every {} ms", folder, config.filter(), config.poll_ms());
+        }
     }
 
     /** Hands the matching files of the folder to FileInstall's installer for them; returns how many it took. */
