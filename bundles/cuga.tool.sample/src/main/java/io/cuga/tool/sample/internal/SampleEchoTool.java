@@ -72,6 +72,15 @@ public class SampleEchoTool implements Tool {
         if (!(call.arguments().get("message") instanceof String message)) {
             throw new ToolException("invalid_arguments", "the argument 'message' must be a string");
         }
+        if (call.arguments().get("delay_millis") instanceof Number delay) {
+            // lets a caller hold a call in flight, to watch what a timeout or a withdrawn bundle does to it
+            try {
+                Thread.sleep(delay.longValue());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ToolException("interrupted", "the call was interrupted while it waited");
+            }
+        }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("echo", message);
         result.put("greeting", greeting);
