@@ -307,7 +307,7 @@ class DispatchTest {
             Future<CallOutcome> third = callers.submit(() -> call(d, name, Map.of()));
             CallOutcome outcome;
             try {
-                outcome = third.get(5, TimeUnit.SECONDS);
+                outcome = third.get(2, TimeUnit.SECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
                 outcome = null;
             }

@@ -62,6 +62,46 @@ class HotDeployTest {
     }
 
     @Test
+    void theCalculatorJarInstalledWhileRunningServesUntilItIsUninstalled() throws Exception {
+        String jar = context.getProperty("cuga.itests.calculator");
+        assertThat(Path.of(jar)).as("the calculator jar (copied by the itests pom)").isRegularFile();
+        // the framework context itself, so the calculator put back at the end outlives this test
+        BundleContext framework = org.osgi.framework.FrameworkUtil.getBundle(HotDeployTest.class)
+            .getBundleContext();
+        allow(cm, List.of("calculator"), List.of(Support.CALCULATOR));
+        Bundle running = Support.bundle(context, Support.CALCULATOR);
+        if (running != null) {
+            running.uninstall();
+        }
+        try {
+            await("the calculator to be gone", () -> infos(registry.getService(), "calculator"), List::isEmpty);
+            assertStatus(call(dispatcher.getService(), "calculator", Map.of("expression", "6 * 7")),
+                Status.NOT_FOUND);
+
+            Bundle hot = context.installBundle(Path.of(jar).toUri().toString());
+            Support.start(hot);
+
+            ToolInfo info = awaitState(registry.getService(), "calculator", State.VISIBLE);
+            assertThat(info.bundle()).isEqualTo(Support.CALCULATOR);
+            CallOutcome ok = assertStatus(call(dispatcher.getService(), "calculator",
+                Map.of("expression", "6 * 7")), Status.OK);
+            assertThat(String.valueOf(((Map<?, ?>) ok.result()).get("value"))).isEqualTo("42");
+
+            hot.uninstall();
+            await("the calculator to leave with its bundle", () -> infos(registry.getService(), "calculator"),
+                List::isEmpty);
+            assertStatus(call(dispatcher.getService(), "calculator", Map.of("expression", "6 * 7")),
+                Status.NOT_FOUND);
+        } finally {
+            // leave the framework as the other tests expect it: with a calculator
+            if (Support.bundle(framework, Support.CALCULATOR) == null) {
+                Support.start(framework.installBundle(Path.of(jar).toUri().toString()));
+            }
+        }
+        awaitState(registry.getService(), "calculator", State.VISIBLE);
+    }
+
+    @Test
     void aToolBundleInstalledWhileRunningServesUntilItIsUninstalled() throws Exception {
         String tool = unique("greeter");
         String bsn = "cuga.itests.hot." + tool;
@@ -121,6 +161,9 @@ class HotDeployTest {
             .contains("cuga.api");
         assertThat(assertStatus(call(dispatcher.getService(), own, Map.of()), Status.OK).result())
             .isEqualTo("still serving");
+        allow(cm, List.of(own, "calculator"), List.of(context.getBundle().getSymbolicName(), Support.CALCULATOR));
+        awaitState(registry.getService(), "calculator", State.VISIBLE);
+        assertStatus(call(dispatcher.getService(), "calculator", Map.of("expression", "2 ** 10")), Status.OK);
 
         bundle.uninstall();
         await("the diagnostic to clear once the bundle is gone", () -> registry.getService().diagnostics(),

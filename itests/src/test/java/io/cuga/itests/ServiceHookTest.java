@@ -32,6 +32,7 @@ import org.osgi.test.common.service.ServiceAware;
 import org.osgi.test.junit5.context.BundleContextExtension;
 import org.osgi.test.junit5.service.ServiceExtension;
 
+import io.cuga.api.dispatch.CallOutcome;
 import io.cuga.api.dispatch.CallOutcome.Status;
 import io.cuga.api.dispatch.Dispatcher;
 import io.cuga.api.dispatch.ToolInfo.State;
@@ -116,5 +117,46 @@ class ServiceHookTest {
         assertThat(heard).contains(ServiceEvent.REGISTERED + ":" + own);
         assertThat(heard).noneMatch(e -> e.endsWith(":" + foreign));
         other.uninstall();
+    }
+
+    @Test
+    void theCalculatorIsHiddenFromThisBundleButTheDispatcherReachesIt() throws Exception {
+        Bundle calculator = Support.bundle(context, Support.CALCULATOR);
+        assertThat(calculator).as("the calculator bundle runs").isNotNull();
+        List<String> heard = new CopyOnWriteArrayList<>();
+        ServiceListener listener = event -> {
+            Bundle from = event.getServiceReference().getBundle();
+            heard.add(event.getType() + ":" + (from == null ? "?" : from.getSymbolicName()) + ":"
+                + event.getServiceReference().getProperty(Tool.NAME));
+        };
+        context.addServiceListener(listener, "(objectClass=" + Tool.class.getName() + ")");
+        allow(cm, List.of("calculator"), List.of(Support.CALCULATOR));
+        awaitState(registry.getService(), "calculator", State.VISIBLE);
+        assertThat(calculator.getRegisteredServices()).as("the calculator registered its tool").isNotEmpty();
+
+        assertThat(toolsSeenByThisBundle()).doesNotContain("calculator");
+        assertThat(context.getServiceReferences(Tool.class, "(" + Tool.NAME + "=calculator)")).isEmpty();
+
+        CallOutcome outcome = assertStatus(call(dispatcher.getService(), "calculator",
+            Map.of("expression", "2 * (3 + 4)")), Status.OK);
+        assertThat(outcome.result()).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+            .containsEntry("expression", "2 * (3 + 4)")
+            .extractingByKey("value").asString().isEqualTo("14");
+        CallOutcome byZero = assertStatus(call(dispatcher.getService(), "calculator",
+            Map.of("expression", "1 / 0")), Status.TOOL_ERROR);
+        assertThat(byZero.errorCode()).isEqualTo("division_by_zero");
+
+        // the calculator's tool comes and goes without this bundle hearing of it
+        try {
+            calculator.stop();
+            await("the calculator to go with its bundle", () -> infos(registry.getService(), "calculator"),
+                List::isEmpty);
+            assertStatus(call(dispatcher.getService(), "calculator", Map.of("expression", "1")), Status.NOT_FOUND);
+        } finally {
+            Support.start(calculator);
+        }
+        awaitState(registry.getService(), "calculator", State.VISIBLE);
+        assertThat(heard).noneMatch(e -> e.contains(Support.CALCULATOR) || e.endsWith(":calculator"));
+        assertStatus(call(dispatcher.getService(), "calculator", Map.of("expression", "1 + 1")), Status.OK);
     }
 }

@@ -18,6 +18,7 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
@@ -103,6 +104,19 @@ final class Support {
                 }
             }
         }
+    }
+
+    /** The symbolic name of the calculator tool bundle of the distribution. */
+    static final String CALCULATOR = "cuga.tool.calculator";
+
+    /** The installed bundle with that symbolic name, or null. */
+    static Bundle bundle(BundleContext context, String bsn) {
+        for (Bundle bundle : context.getBundles()) {
+            if (bsn.equals(bundle.getSymbolicName())) {
+                return bundle;
+            }
+        }
+        return null;
     }
 
     /** Sets the allowlist: the tool name patterns and the bundle patterns a visible tool must both match. */
