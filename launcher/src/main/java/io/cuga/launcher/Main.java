@@ -36,7 +36,9 @@ import org.osgi.framework.startlevel.BundleStartLevel;
  */
 public final class Main {
 
-    private static final Instant STARTED = ProcessHandle.current().info().startInstant().orElseGet(Instant::now);
+    /** When the start began: ./cuga passes the moment it starts the JVM; otherwise the process's start. */
+    private static final long STARTED = Long.getLong("cuga.started",
+            ProcessHandle.current().info().startInstant().orElseGet(Instant::now).toEpochMilli());
     private static final PrintStream OUT = System.out;
 
     private final Options options;
@@ -200,7 +202,7 @@ public final class Main {
         while (signals.get() == 0 && framework.getState() == Bundle.ACTIVE) {
             if (answers()) {
                 OUT.printf(Locale.ROOT, "cuga ready in %.1f s%n",
-                        (System.currentTimeMillis() - STARTED.toEpochMilli()) / 1000.0);
+                        (System.currentTimeMillis() - STARTED) / 1000.0);
                 for (Bundle b : installed) {
                     boolean fragment = b.getHeaders().get(Constants.FRAGMENT_HOST) != null;
                     if (b.getState() != (fragment ? Bundle.RESOLVED : Bundle.ACTIVE)) {
