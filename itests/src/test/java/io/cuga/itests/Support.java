@@ -78,32 +78,9 @@ final class Support {
         return last;
     }
 
-    /**
-     * Starts a bundle the test just installed. While the orchestrator's bundle diagnostics resolve each newly
-     * installed bundle on the framework's event thread, a start at the same moment can fail with "Unable to
-     * acquire global lock for resolve"; this retries that one failure so other tests stay about their own
-     * subject. {@code HotDeployTest.aToolBundleStartsRightAfterItIsInstalled} documents that it should not be
-     * needed.
-     */
+    /** Starts a bundle the test just installed; the diagnostics must never make a start fail. */
     static void start(Bundle bundle) throws BundleException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            try {
-                bundle.start();
-                return;
-            } catch (BundleException e) {
-                if (System.nanoTime() > deadline || e.getMessage() == null
-                    || !e.getMessage().contains("Unable to acquire global lock")) {
-                    throw e;
-                }
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
+        bundle.start();
     }
 
     /** The symbolic name of the calculator tool bundle of the distribution. */

@@ -4,7 +4,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.StringJoiner;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -14,14 +13,12 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleListener;
-import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.FrameworkListener;
 import org.osgi.framework.wiring.BundleCapability;
 import org.osgi.framework.wiring.BundleRequirement;
 import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.framework.wiring.BundleWiring;
-import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.resource.Namespace;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -35,6 +32,10 @@ import io.cuga.api.dispatch.Diagnostic;
  * Notices bundles that were installed but cannot resolve (a dropped tool bundle that imports a package or an
  * API version this server does not have) and bundles that failed to start, and says why in words a tool
  * author can act on. The server keeps serving either way.
+ *
+ * <p>It never resolves anything itself: resolving from a bundle listener would take the framework's global
+ * resolve lock while an installer starts the same bundle, and Felix refuses such a start. Instead it compares
+ * each unresolved bundle's mandatory requirements with the capabilities every installed bundle declares.
  */
 @Component(service = BundleDiagnostics.class, immediate = true)
 public class BundleDiagnostics implements BundleListener, FrameworkListener {
@@ -43,7 +44,9 @@ public class BundleDiagnostics implements BundleListener, FrameworkListener {
     private static final Pattern FILTER_ATTRIBUTE = Pattern.compile("\\(([\\w.-]+)=([^)]*)\\)");
 
     private final BundleContext context;
-    private final Map<Long, Diagnostic> problems = new ConcurrentHashMap<>();
+    /** When each unresolved bundle (by id and last-modified) was first seen missing something. */
+    private final Map<String, Instant> firstSeen = new ConcurrentHashMap<>();
+    private final Map<Long, Diagnostic> startFailures = new ConcurrentHashMap<>();
 
     @Activate
     public BundleDiagnostics(BundleContext context) {
@@ -51,9 +54,7 @@ public class BundleDiagnostics implements BundleListener, FrameworkListener {
         context.addBundleListener(this);
         context.addFrameworkListener(this);
         for (Bundle bundle : context.getBundles()) {
-            if (bundle.getState() == Bundle.INSTALLED) {
-                examine(bundle);
-            }
+            report(bundle);
         }
     }
 
@@ -63,9 +64,20 @@ public class BundleDiagnostics implements BundleListener, FrameworkListener {
         context.removeFrameworkListener(this);
     }
 
-    /** @return the current problems */
+    /** @return the current problems: every installed bundle that cannot resolve, and recent start failures */
     List<Diagnostic> current() {
-        return new ArrayList<>(problems.values());
+        List<Diagnostic> out = new ArrayList<>();
+        for (Bundle bundle : context.getBundles()) {
+            String missing = missing(bundle);
+            if (missing != null) {
+                Instant at = firstSeen.computeIfAbsent(key(bundle), k -> Instant.now());
+                out.add(new Diagnostic("bundle_unresolved", subject(bundle), missing, at));
+            }
+        }
+        for (Diagnostic failure : startFailures.values()) {
+            out.add(failure);
+        }
+        return out;
     }
 
     @Override
@@ -74,19 +86,16 @@ public class BundleDiagnostics implements BundleListener, FrameworkListener {
         switch (event.getType()) {
             case BundleEvent.INSTALLED:
             case BundleEvent.UPDATED:
-            case BundleEvent.UNRESOLVED:
-                examine(bundle);
+                report(bundle);
                 break;
             case BundleEvent.RESOLVED:
             case BundleEvent.STARTED:
-                if (problems.remove(bundle.getBundleId()) != null) {
-                    LOG.info("Bundle {} {} resolved now", bundle.getSymbolicName(), bundle.getVersion());
-                }
-                // another bundle may have brought what an unresolved one was missing
-                recheckUnresolved();
+                startFailures.remove(bundle.getBundleId());
+                firstSeen.keySet().removeIf(k -> k.startsWith(bundle.getBundleId() + ":"));
                 break;
             case BundleEvent.UNINSTALLED:
-                problems.remove(bundle.getBundleId());
+                startFailures.remove(bundle.getBundleId());
+                firstSeen.keySet().removeIf(k -> k.startsWith(bundle.getBundleId() + ":"));
                 break;
             default:
                 break;
@@ -102,34 +111,30 @@ public class BundleDiagnostics implements BundleListener, FrameworkListener {
         Bundle bundle = event.getBundle();
         Throwable error = event.getThrowable();
         String message = "failed to start: " + (error == null ? "unknown error" : error.getMessage());
-        problems.put(bundle.getBundleId(), new Diagnostic("bundle_failed", subject(bundle), message, Instant.now()));
+        startFailures.put(bundle.getBundleId(),
+            new Diagnostic("bundle_failed", subject(bundle), message, Instant.now()));
         LOG.warn("Bundle {} {}", subject(bundle), message);
     }
 
-    private void recheckUnresolved() {
-        for (Bundle bundle : context.getBundles()) {
-            if (bundle.getState() == Bundle.INSTALLED && problems.containsKey(bundle.getBundleId())) {
-                examine(bundle);
-            }
+    /** Logs, once per bundle version, why a newly installed or updated bundle cannot resolve. */
+    private void report(Bundle bundle) {
+        String missing = missing(bundle);
+        if (missing != null && firstSeen.putIfAbsent(key(bundle), Instant.now()) == null) {
+            LOG.warn("Bundle {} cannot resolve: {}", subject(bundle), missing);
         }
     }
 
-    /** Tries to resolve an installed bundle and records what it is missing when it cannot. */
-    void examine(Bundle bundle) {
+    private static String key(Bundle bundle) {
+        return bundle.getBundleId() + ":" + bundle.getLastModified();
+    }
+
+    /** @return what an unresolved bundle is missing, or null when it is resolved or lacks nothing we can name */
+    String missing(Bundle bundle) {
         if (bundle.getState() != Bundle.INSTALLED || isFragment(bundle)) {
-            return;
+            return null;
         }
-        FrameworkWiring wiring = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class);
-        if (wiring.resolveBundles(Set.of(bundle))) {
-            problems.remove(bundle.getBundleId());
-            return;
-        }
-        String message = explain(bundle);
-        Diagnostic previous = problems.put(bundle.getBundleId(),
-            new Diagnostic("bundle_unresolved", subject(bundle), message, Instant.now()));
-        if (previous == null || !previous.message().equals(message)) {
-            LOG.warn("Bundle {} cannot resolve: {}", subject(bundle), message);
-        }
+        String explanation = explain(bundle);
+        return explanation.startsWith("missing ") ? explanation : null;
     }
 
     private static boolean isFragment(Bundle bundle) {
@@ -177,6 +182,12 @@ public class BundleDiagnostics implements BundleListener, FrameworkListener {
             BundleWiring wiring = other.adapt(BundleWiring.class);
             if (wiring != null) {
                 out.addAll(wiring.getCapabilities(namespace));
+            } else if (other.getState() != Bundle.UNINSTALLED) {
+                // not resolved yet: what it declares may still satisfy the other (it is reported itself if not)
+                BundleRevision revision = other.adapt(BundleRevision.class);
+                if (revision != null) {
+                    out.addAll(revision.getDeclaredCapabilities(namespace));
+                }
             }
         }
         return out;

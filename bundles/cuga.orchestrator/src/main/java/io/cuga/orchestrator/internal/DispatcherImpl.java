@@ -10,7 +10,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -116,13 +115,11 @@ public class DispatcherImpl implements Dispatcher {
         DispatcherConfig cfg = config;
         long timeout = entry.descriptor.timeoutMillis() > 0 ? entry.descriptor.timeoutMillis()
             : cfg.default_timeout_millis();
-        Semaphore bulkhead = entry.bulkhead(cfg.tool_concurrency());
-        if (!bulkhead.tryAcquire()) {
+        if (!entry.tryEnterBulkhead(cfg.tool_concurrency())) {
             return fail(Status.OVERLOADED, request, callId, traceId, start, "tool_busy",
                 "tool '" + entry.name + "' is running as many calls as it may; try again shortly", Map.of());
         }
-        Call call = new Call(entry, request, arguments, callId, traceId,
-            Instant.now().plusMillis(timeout), bulkhead);
+        Call call = new Call(entry, request, arguments, callId, traceId, Instant.now().plusMillis(timeout));
         if (!entry.enter(call)) {
             call.releasePermit();
             return unavailable(request, callId, traceId, start);
@@ -206,7 +203,6 @@ public class DispatcherImpl implements Dispatcher {
         private final String callId;
         private final String traceId;
         private final Instant deadline;
-        private final Semaphore bulkhead;
         private final java.util.concurrent.atomic.AtomicBoolean permitHeld =
             new java.util.concurrent.atomic.AtomicBoolean(true);
         private volatile boolean started;
@@ -222,9 +218,8 @@ public class DispatcherImpl implements Dispatcher {
         };
 
         Call(ToolEntry entry, CallRequest request, Map<String, Object> arguments, String callId, String traceId,
-            Instant deadline, Semaphore bulkhead) {
+            Instant deadline) {
             this.entry = entry;
-            this.bulkhead = bulkhead;
             this.request = request;
             this.arguments = arguments;
             this.callId = callId;
@@ -250,7 +245,7 @@ public class DispatcherImpl implements Dispatcher {
         /** Returns the bulkhead permit exactly once. */
         void releasePermit() {
             if (permitHeld.compareAndSet(true, false)) {
-                bulkhead.release();
+                entry.leaveBulkhead();
             }
         }
 

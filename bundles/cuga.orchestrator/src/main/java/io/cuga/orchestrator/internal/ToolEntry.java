@@ -2,7 +2,7 @@ package io.cuga.orchestrator.internal;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
@@ -30,8 +30,9 @@ final class ToolEntry {
     final String invalidReason;
 
     private final Set<InFlightCall> inFlight = ConcurrentHashMap.newKeySet();
-    private volatile Semaphore bulkhead;
+    private final AtomicInteger running = new AtomicInteger();
     private volatile boolean withdrawn;
+    private volatile boolean releasePending;
     private Tool service;
     private BundleContext serviceContext;
 
@@ -55,18 +56,29 @@ final class ToolEntry {
         return withdrawn;
     }
 
-    Semaphore bulkhead(int permits) {
-        Semaphore b = bulkhead;
-        if (b == null) {
-            synchronized (this) {
-                b = bulkhead;
-                if (b == null) {
-                    b = new Semaphore(permits);
-                    bulkhead = b;
-                }
+    /**
+     * Takes a place in the tool's bulkhead. The limit is read on every call, so a configuration change applies
+     * at once, also to tools already called.
+     *
+     * @param limit the most calls the tool may run at once
+     * @return false when the tool already runs that many
+     */
+    boolean tryEnterBulkhead(int limit) {
+        while (true) {
+            int now = running.get();
+            if (now >= limit) {
+                return false;
+            }
+            if (running.compareAndSet(now, now + 1)) {
+                return true;
             }
         }
-        return b;
+    }
+
+    /** Gives back a place taken with {@link #tryEnterBulkhead(int)}; only when the tool's code really stopped. */
+    void leaveBulkhead() {
+        running.decrementAndGet();
+        releaseIfIdle();
     }
 
     /**
@@ -76,6 +88,7 @@ final class ToolEntry {
         if (withdrawn) {
             return null;
         }
+        releasePending = false;
         if (service == null) {
             try {
                 service = context.getService(reference);
@@ -99,6 +112,21 @@ final class ToolEntry {
 
     void leave(InFlightCall call) {
         inFlight.remove(call);
+        releaseIfIdle();
+    }
+
+    private boolean idle() {
+        return inFlight.isEmpty() && running.get() == 0;
+    }
+
+    private void releaseIfIdle() {
+        if (releasePending && idle()) {
+            synchronized (this) {
+                if (releasePending && idle()) {
+                    ungetService();
+                }
+            }
+        }
     }
 
     /** Withdraws the entry: calls in flight end as unavailable, the service object is released. */
@@ -107,11 +135,27 @@ final class ToolEntry {
         for (InFlightCall call : inFlight) {
             call.withdraw();
         }
-        releaseService();
+        synchronized (this) {
+            ungetService();
+        }
     }
 
-    /** Releases the service object (for example when the tool becomes hidden), keeping the entry usable. */
+    /**
+     * Releases the service object when the tool becomes hidden, keeping the entry usable. Calls in flight keep
+     * the tool they started with: the release waits until the last of them ends, so a delayed DS component is
+     * not deactivated under a running call (or one that ignored its timeout and still runs).
+     */
     synchronized void releaseService() {
+        if (idle()) {
+            ungetService();
+        } else {
+            releasePending = true;
+        }
+    }
+
+    /** Caller holds the lock. */
+    private void ungetService() {
+        releasePending = false;
         if (service != null && serviceContext != null) {
             try {
                 serviceContext.ungetService(reference);
