@@ -106,25 +106,33 @@ public final class Main {
         framework = fw;
         fw.init();
         BundleContext context = fw.getBundleContext();
-        List<Bundle> installed = new ArrayList<>();
+        List<String> installed = new ArrayList<>();
         for (BundleRef ref : plan) {
             Bundle b = context.installBundle(ref.in(repository).toUri().toString());
             b.adapt(BundleStartLevel.class).setStartLevel(ref.startOrder());
             if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
                 b.start(); // persistent: begins when the framework reaches the bundle's start level
             }
-            installed.add(b);
+            installed.add(b.getLocation());
         }
         handleSignals();
         Runtime.getRuntime().addShutdownHook(new Thread(this::stopAndWait, "cuga-shutdown"));
         banner(tokenWhere, console, installed.size(), finalLevel);
 
-        FrameworkEvent stopped;
-        do {
-            fw.start(); // Felix raises the start level to the final one before returning
-            awaitHttp(installed);
+        fw.start(); // Felix raises the start level to the final one before returning
+        awaitHttp(installed, "cuga ready", STARTED);
+        FrameworkEvent stopped = fw.waitForStop(0);
+        while (stopped.getType() == FrameworkEvent.STOPPED_UPDATE && signals.get() == 0) {
+            // an update (Web Console: restart) stops the framework, and Felix starts it again by itself
+            OUT.println("cuga restarting the framework");
+            long restart = System.currentTimeMillis();
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (fw.getState() != Bundle.ACTIVE && signals.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            awaitHttp(installed, "cuga ready again", restart);
             stopped = fw.waitForStop(0);
-        } while (stopped.getType() == FrameworkEvent.STOPPED_UPDATE && signals.get() == 0);
+        }
         OUT.println("cuga stopped");
         return stopped.getType() == FrameworkEvent.ERROR && signals.get() == 0 ? 1 : 0;
     }
@@ -197,13 +205,18 @@ public final class Main {
     }
 
     /** Prints the ready line once the HTTP port answers, then names feature bundles that are not active. */
-    private void awaitHttp(List<Bundle> installed) throws InterruptedException {
+    private void awaitHttp(List<String> installed, String ready, long since) throws InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (signals.get() == 0 && framework.getState() == Bundle.ACTIVE) {
             if (answers()) {
-                OUT.printf(Locale.ROOT, "cuga ready in %.1f s%n",
-                        (System.currentTimeMillis() - STARTED) / 1000.0);
-                for (Bundle b : installed) {
+                OUT.printf(Locale.ROOT, "%s in %.1f s%n", ready, (System.currentTimeMillis() - since) / 1000.0);
+                BundleContext context = framework.getBundleContext();
+                for (String location : installed) {
+                    Bundle b = context.getBundle(location);
+                    if (b == null) {
+                        System.err.println("cuga: warning: bundle " + location + " is no longer installed");
+                        continue;
+                    }
                     boolean fragment = b.getHeaders().get(Constants.FRAGMENT_HOST) != null;
                     if (b.getState() != (fragment ? Bundle.RESOLVED : Bundle.ACTIVE)) {
                         System.err.println("cuga: warning: bundle " + name(b) + " is " + state(b) + ", not "
