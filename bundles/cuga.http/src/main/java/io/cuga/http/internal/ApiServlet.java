@@ -138,9 +138,12 @@ public final class ApiServlet extends HttpServlet {
             limit = DEFAULT_MAX_BODY;
         }
         List<String> required = new ArrayList<>();
-        for (String name : config.required_checks()) {
-            if (name != null && !name.isBlank()) {
-                required.add(name.trim());
+        for (String value : config.required_checks()) {
+            // a .cfg file delivers a list as one comma-separated string
+            for (String name : value == null ? new String[0] : value.split(",")) {
+                if (!name.isBlank()) {
+                    required.add(name.trim());
+                }
             }
         }
         settings = new Settings(limit, List.copyOf(required));
