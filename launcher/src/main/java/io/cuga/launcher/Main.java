@@ -165,8 +165,9 @@ public final class Main {
         p.put("felix.fileinstall.start.level", Integer.toString(finalLevel));
         p.put("felix.fileinstall.tmpdir", options.data().resolve("tmp").resolve("fileinstall").toString());
         p.put("felix.fileinstall.log.level", "3");
-        // logging: Pax Logging (log4j2 inside), configured from runtime-config/logging/
-        p.put("org.ops4j.pax.logging.DefaultServiceLog.level", "INFO");
+        // logging: Pax Logging (log4j2 inside), configured from runtime-config/logging/; its own bootstrap
+        // chatter (about forty INFO lines per start) stays quiet, its warnings and errors still show
+        p.put("org.ops4j.pax.logging.DefaultServiceLog.level", "WARN");
         for (String name : List.of("log4j2.xml", "log4j2.properties")) {
             Path file = options.config().resolve("logging").resolve(name);
             if (Files.isRegularFile(file)) {
