@@ -11,64 +11,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
-import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.test.common.annotation.InjectBundleContext;
-import org.osgi.test.common.annotation.InjectService;
-import org.osgi.test.common.service.ServiceAware;
-import org.osgi.test.junit5.context.BundleContextExtension;
-import org.osgi.test.junit5.service.ServiceExtension;
 
 import io.cuga.api.dispatch.CallOutcome;
 import io.cuga.api.dispatch.CallOutcome.Status;
 import io.cuga.api.dispatch.Dispatcher;
 import io.cuga.api.dispatch.ToolInfo;
 import io.cuga.api.dispatch.ToolInfo.State;
-import io.cuga.api.dispatch.ToolRegistry;
 import io.cuga.api.tool.Tool;
 import io.cuga.api.tool.ToolDescriptor;
 
 /** Deny by default: a tool is reachable only when the allowlist names both the tool and its bundle. */
-@ExtendWith(BundleContextExtension.class)
-@ExtendWith(ServiceExtension.class)
-class AllowlistTest {
-
-    @InjectBundleContext
-    BundleContext context;
-
-    @InjectService(timeout = 10_000)
-    ConfigurationAdmin cm;
-
-    @InjectService(timeout = 10_000)
-    ServiceAware<Dispatcher> dispatcher;
-
-    @InjectService(timeout = 10_000)
-    ServiceAware<ToolRegistry> registry;
-
-    private String bsn;
-    private ExecutorService callers;
-
-    @BeforeEach
-    void setUp() {
-        bsn = context.getBundle().getSymbolicName();
-        callers = Executors.newCachedThreadPool();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        callers.shutdownNow();
-        assertThat(callers.awaitTermination(10, TimeUnit.SECONDS)).as("test callers ended").isTrue();
-    }
+class AllowlistTest extends InFrameworkTest {
 
     /** Waits until the registry hides {@code name} for a reason containing {@code reason}. */
     private ToolInfo awaitReason(String name, String reason) {

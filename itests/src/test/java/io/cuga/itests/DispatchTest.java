@@ -14,66 +14,26 @@ import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.osgi.framework.BundleContext;
-import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.test.common.annotation.InjectBundleContext;
-import org.osgi.test.common.annotation.InjectService;
-import org.osgi.test.common.service.ServiceAware;
-import org.osgi.test.junit5.context.BundleContextExtension;
-import org.osgi.test.junit5.service.ServiceExtension;
 
 import io.cuga.api.dispatch.CallOutcome;
 import io.cuga.api.dispatch.CallOutcome.Status;
 import io.cuga.api.dispatch.Dispatcher;
 import io.cuga.api.dispatch.ToolInfo.State;
-import io.cuga.api.dispatch.ToolRegistry;
 import io.cuga.api.tool.Tool;
 import io.cuga.api.tool.ToolException;
 
 /** How every ending of a call reaches the caller: results, bad arguments, tool errors, timeouts, overload. */
-@ExtendWith(BundleContextExtension.class)
-@ExtendWith(ServiceExtension.class)
-class DispatchTest {
+class DispatchTest extends InFrameworkTest {
 
     private static final String COUNT_SCHEMA = "{\"type\":\"object\","
         + "\"properties\":{\"count\":{\"type\":\"integer\",\"minimum\":1},\"label\":{\"type\":\"string\"}},"
         + "\"required\":[\"count\"]}";
 
-    @InjectBundleContext
-    BundleContext context;
-
-    @InjectService(timeout = 10_000)
-    ConfigurationAdmin cm;
-
-    @InjectService(timeout = 10_000)
-    ServiceAware<Dispatcher> dispatcher;
-
-    @InjectService(timeout = 10_000)
-    ServiceAware<ToolRegistry> registry;
-
     private final List<String> names = new ArrayList<>();
-    private ExecutorService callers;
-
-    @BeforeEach
-    void setUp() {
-        callers = Executors.newCachedThreadPool();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        callers.shutdownNow();
-        assertThat(callers.awaitTermination(10, TimeUnit.SECONDS)).as("test callers ended").isTrue();
-    }
-
     /** Registers a tool from this bundle and allowlists every tool this test registered so far. */
     private String register(String prefix, Tool tool, Object... props) throws Exception {
         String name = unique(prefix);

@@ -16,41 +16,18 @@ import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.test.common.annotation.InjectBundleContext;
-import org.osgi.test.common.annotation.InjectService;
-import org.osgi.test.common.service.ServiceAware;
-import org.osgi.test.junit5.context.BundleContextExtension;
-import org.osgi.test.junit5.service.ServiceExtension;
 
 import io.cuga.api.dispatch.CallOutcome;
 import io.cuga.api.dispatch.CallOutcome.Status;
 import io.cuga.api.dispatch.Diagnostic;
-import io.cuga.api.dispatch.Dispatcher;
 import io.cuga.api.dispatch.ToolInfo;
 import io.cuga.api.dispatch.ToolInfo.State;
-import io.cuga.api.dispatch.ToolRegistry;
 import io.cuga.api.tool.Tool;
 
 /** Tool bundles installed and removed while the server runs, and bundles that cannot resolve. */
-@ExtendWith(BundleContextExtension.class)
-@ExtendWith(ServiceExtension.class)
-class HotDeployTest {
-
-    @InjectBundleContext
-    BundleContext context;
-
-    @InjectService(timeout = 10_000)
-    ConfigurationAdmin cm;
-
-    @InjectService(timeout = 10_000)
-    ServiceAware<Dispatcher> dispatcher;
-
-    @InjectService(timeout = 10_000)
-    ServiceAware<ToolRegistry> registry;
+class HotDeployTest extends InFrameworkTest {
 
     private Path hot;
 

@@ -12,23 +12,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
-import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.test.common.annotation.InjectBundleContext;
-import org.osgi.test.common.annotation.InjectService;
-import org.osgi.test.common.service.ServiceAware;
-import org.osgi.test.junit5.context.BundleContextExtension;
-import org.osgi.test.junit5.service.ServiceExtension;
 
 import io.cuga.api.dispatch.CallOutcome;
 import io.cuga.api.dispatch.CallOutcome.Status;
@@ -36,40 +24,10 @@ import io.cuga.api.dispatch.Diagnostic;
 import io.cuga.api.dispatch.Dispatcher;
 import io.cuga.api.dispatch.ToolInfo;
 import io.cuga.api.dispatch.ToolInfo.State;
-import io.cuga.api.dispatch.ToolRegistry;
 import io.cuga.api.tool.Tool;
 
 /** Registrations come and go: invalid ones are refused with a reason, withdrawn ones end their calls. */
-@ExtendWith(BundleContextExtension.class)
-@ExtendWith(ServiceExtension.class)
-class RegistrationTest {
-
-    @InjectBundleContext
-    BundleContext context;
-
-    @InjectService(timeout = 10_000)
-    ConfigurationAdmin cm;
-
-    @InjectService(timeout = 10_000)
-    ServiceAware<Dispatcher> dispatcher;
-
-    @InjectService(timeout = 10_000)
-    ServiceAware<ToolRegistry> registry;
-
-    private String bsn;
-    private ExecutorService callers;
-
-    @BeforeEach
-    void setUp() {
-        bsn = context.getBundle().getSymbolicName();
-        callers = Executors.newCachedThreadPool();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        callers.shutdownNow();
-        assertThat(callers.awaitTermination(10, TimeUnit.SECONDS)).as("test callers ended").isTrue();
-    }
+class RegistrationTest extends InFrameworkTest {
 
     private Diagnostic awaitRefusal(String name) {
         return await("a tool_refused diagnostic for '" + name + "'", () -> registry.getService().diagnostics(),

@@ -19,45 +19,21 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
-import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.test.common.annotation.InjectBundleContext;
-import org.osgi.test.common.annotation.InjectService;
-import org.osgi.test.common.service.ServiceAware;
-import org.osgi.test.junit5.context.BundleContextExtension;
-import org.osgi.test.junit5.service.ServiceExtension;
 
 import io.cuga.api.dispatch.CallOutcome;
 import io.cuga.api.dispatch.CallOutcome.Status;
-import io.cuga.api.dispatch.Dispatcher;
 import io.cuga.api.dispatch.ToolInfo.State;
-import io.cuga.api.dispatch.ToolRegistry;
 import io.cuga.api.tool.Tool;
 
 /**
  * The service registry has no side door to a tool: a bundle sees only the Tool services it registered itself,
  * never another bundle's, and hears of no other bundle's Tool coming or going. Only the dispatcher reaches them.
  */
-@ExtendWith(BundleContextExtension.class)
-@ExtendWith(ServiceExtension.class)
-class ServiceHookTest {
-
-    @InjectBundleContext
-    BundleContext context;
-
-    @InjectService(timeout = 10_000)
-    ConfigurationAdmin cm;
-
-    @InjectService(timeout = 10_000)
-    ServiceAware<Dispatcher> dispatcher;
-
-    @InjectService(timeout = 10_000)
-    ServiceAware<ToolRegistry> registry;
+class ServiceHookTest extends InFrameworkTest {
 
     private static List<String> names(Collection<? extends ServiceReference<?>> references) {
         List<String> out = new ArrayList<>();
