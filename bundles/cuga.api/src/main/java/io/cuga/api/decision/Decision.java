@@ -1,5 +1,6 @@
 package io.cuga.api.decision;
 
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -9,10 +10,20 @@ import java.util.Objects;
  * @param guardrail the guardrail that decided it (for example {@code allowlist}), empty for a plain allow
  * @param rule the rule that matched, empty when none
  * @param reason a human-readable reason, empty for a plain allow
+ * @param details structured facts of the decision (for example {@link #RETRY_AFTER_SECONDS}); never null
  */
-public record Decision(Verdict verdict, String guardrail, String rule, String reason) {
+public record Decision(Verdict verdict, String guardrail, String rule, String reason, Map<String, Object> details) {
 
-    private static final Decision ALLOW = new Decision(Verdict.ALLOW, "", "", "");
+    /**
+     * Detail key: seconds after which the same call may succeed. A deny that carries it is a limit (a rate limit
+     * or an exhausted budget), answered with HTTP 429 and {@code Retry-After} rather than 403.
+     */
+    public static final String RETRY_AFTER_SECONDS = "retryAfterSeconds";
+
+    /** Detail key: true on a deny that is a limit (budget or rate), even when no retry time is known. */
+    public static final String LIMIT = "limit";
+
+    private static final Decision ALLOW = new Decision(Verdict.ALLOW, "", "", "", Map.of());
 
     /** Checks and normalises the fields. */
     public Decision {
@@ -20,6 +31,24 @@ public record Decision(Verdict verdict, String guardrail, String rule, String re
         guardrail = guardrail == null ? "" : guardrail;
         rule = rule == null ? "" : rule;
         reason = reason == null ? "" : reason;
+        details = details == null ? Map.of() : Map.copyOf(details);
+    }
+
+    /**
+     * A decision without details.
+     *
+     * @param verdict what was decided
+     * @param guardrail the deciding guardrail
+     * @param rule the rule that matched
+     * @param reason why
+     */
+    public Decision(Verdict verdict, String guardrail, String rule, String reason) {
+        this(verdict, guardrail, rule, reason, Map.of());
+    }
+
+    /** @return true for a deny that is a budget or rate limit (HTTP 429) */
+    public boolean isLimit() {
+        return verdict == Verdict.DENY && (Boolean.TRUE.equals(details.get(LIMIT)) || details.containsKey(RETRY_AFTER_SECONDS));
     }
 
     /** @return the plain allow decision */

@@ -23,6 +23,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +35,9 @@ import io.cuga.api.dispatch.CallOutcome;
 import io.cuga.api.dispatch.CallOutcome.Status;
 import io.cuga.api.dispatch.CallRequest;
 import io.cuga.api.dispatch.Dispatcher;
+import io.cuga.api.event.Event;
+import io.cuga.api.event.EventPublisher;
+import io.cuga.api.event.EventTypes;
 import io.cuga.api.tool.Tool;
 import io.cuga.api.tool.ToolCall;
 import io.cuga.api.tool.ToolException;
@@ -52,6 +58,10 @@ public class DispatcherImpl implements Dispatcher {
     private final ToolTracker tracker;
     private final ThreadPoolExecutor pool;
     private volatile DispatcherConfig config;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventPublisher events;
 
     @Activate
     public DispatcherImpl(BundleContext context, @Reference ToolTracker tracker, DispatcherConfig config) {
@@ -83,6 +93,33 @@ public class DispatcherImpl implements Dispatcher {
 
     @Override
     public CallOutcome dispatch(CallRequest request) {
+        CallOutcome outcome = guarded(request);
+        EventPublisher publisher = events;
+        if (publisher != null) {
+            publisher.publish(new Event(outcome.ok() ? EventTypes.TOOL_CALL_COMPLETE : EventTypes.TOOL_CALL_ERROR,
+                Instant.now(), outcome.traceId(), request.profile(), request.session(),
+                outcome.status().name().toLowerCase(java.util.Locale.ROOT), outcome.durationNanos(),
+                outcomeAttributes(outcome, request)));
+        }
+        return outcome;
+    }
+
+    private static Map<String, Object> outcomeAttributes(CallOutcome outcome, CallRequest request) {
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        attributes.put("tool", request.tool());
+        attributes.put("callId", outcome.callId());
+        attributes.put("caller", request.caller());
+        attributes.put("verdict", outcome.decision().verdict().name());
+        if (!outcome.decision().guardrail().isEmpty()) {
+            attributes.put("guardrail", outcome.decision().guardrail());
+        }
+        if (outcome.errorCode() != null) {
+            attributes.put("error", outcome.errorCode());
+        }
+        return attributes;
+    }
+
+    private CallOutcome guarded(CallRequest request) {
         long start = System.nanoTime();
         String callId = Ids.callId();
         String traceId = Ids.validTraceId(request.traceId()) ? request.traceId() : Ids.traceId();
@@ -123,6 +160,12 @@ public class DispatcherImpl implements Dispatcher {
         if (!entry.enter(call)) {
             call.releasePermit();
             return unavailable(request, callId, traceId, start);
+        }
+        EventPublisher publisher = events;
+        if (publisher != null) {
+            publisher.publish(new Event(EventTypes.TOOL_CALL_START, Instant.now(), traceId, request.profile(),
+                request.session(), "", 0, Map.of("tool", request.tool(), "callId", callId,
+                    "caller", request.caller())));
         }
         try {
             pool.execute(call.task);

@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
 import io.cuga.api.dispatch.Diagnostic;
 import io.cuga.api.dispatch.ToolInfo;
 import io.cuga.api.dispatch.ToolRegistry;
+import io.cuga.api.event.Event;
+import io.cuga.api.event.EventPublisher;
+import io.cuga.api.event.EventTypes;
 import io.cuga.api.tool.RiskTier;
 import io.cuga.api.tool.Tool;
 import io.cuga.api.tool.ToolDescriptor;
@@ -55,9 +58,14 @@ public class ToolTracker implements ToolRegistry {
     private final Map<Long, ToolEntry> entries = new HashMap<>();
     private final Map<Long, String> lastState = new HashMap<>();
     private final Map<Long, Instant> refusedAt = new HashMap<>();
+    private final Map<Long, Boolean> lastVisible = new HashMap<>();
     private Globs toolPatterns = Globs.parse();
     private Globs bundlePatterns = Globs.parse();
     private volatile Snapshot snapshot = Snapshot.EMPTY;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    private volatile EventPublisher events;
 
     @Activate
     public ToolTracker(BundleContext context, AllowlistConfig config,
@@ -117,6 +125,9 @@ public class ToolTracker implements ToolRegistry {
             rebuild();
             if (old != null) {
                 LOG.info("Tool '{}' from bundle {} {} went away", old.name, old.bundle, old.bundleVersion);
+                if (snapshotHad(old)) {
+                    publish(EventTypes.TOOL_REMOVED, old, "its service went away");
+                }
             }
         }
         if (old != null) {
@@ -301,6 +312,11 @@ public class ToolTracker implements ToolRegistry {
         if (now.equals(before)) {
             return;
         }
+        boolean wasVisible = before != null && before.startsWith(ToolInfo.State.VISIBLE + ":");
+        if (wasVisible != (state == ToolInfo.State.VISIBLE)) {
+            publish(state == ToolInfo.State.VISIBLE ? EventTypes.TOOL_ADDED : EventTypes.TOOL_REMOVED, entry,
+                reason);
+        }
         switch (state) {
             case VISIBLE:
                 LOG.info("Tool '{}' from bundle {} {} is visible", entry.name, entry.bundle, entry.bundleVersion);
@@ -312,6 +328,30 @@ public class ToolTracker implements ToolRegistry {
             default:
                 LOG.warn("Tool '{}' from bundle {} {} is refused: {}", entry.name, entry.bundle,
                     entry.bundleVersion, reason);
+        }
+    }
+
+    private boolean snapshotHad(ToolEntry entry) {
+        // called after the rebuild: the entry was visible when its last state said so
+        return lastVisible.remove(entry.serviceId) != null;
+    }
+
+    private void publish(String type, ToolEntry entry, String reason) {
+        if (type.equals(EventTypes.TOOL_ADDED)) {
+            lastVisible.put(entry.serviceId, Boolean.TRUE);
+        } else {
+            lastVisible.remove(entry.serviceId);
+        }
+        EventPublisher publisher = events;
+        if (publisher != null) {
+            Map<String, Object> attributes = new LinkedHashMap<>();
+            attributes.put("tool", entry.name);
+            attributes.put("bundle", entry.bundle);
+            attributes.put("bundleVersion", entry.bundleVersion);
+            if (!reason.isEmpty()) {
+                attributes.put("reason", reason);
+            }
+            publisher.publish(new Event(type, Instant.now(), "", "", "", "", 0, attributes));
         }
     }
 
