@@ -7,8 +7,17 @@ import org.osgi.annotation.versioning.ConsumerType;
 /**
  * A tool that agents and callers may invoke through the orchestrator.
  *
- * <p>Register an implementation as an OSGi service and describe it with {@link ToolService}; never type the
- * service property names below by hand. The orchestrator guarantees:
+ * <p>What to implement: this one method, in a Declarative Services component registered as
+ * {@code @Component(service = Tool.class)} and described by {@link ToolService}; never type the service property
+ * names below by hand. The component's configuration properties override the {@code @ToolService} ones, so a
+ * factory configuration can give each of its instances its own {@value #NAME}. The orchestrator fails closed:
+ * <ul>
+ * <li>a tool is hidden from every caller until the allowlist names both the tool and its bundle;</li>
+ * <li>a registration with an invalid name, a schema that does not compile or a name another tool already has is
+ * refused, never served half-described; the reason is logged and reported by the diagnostics route
+ * ({@code GET /api/v1/tools/diagnostics}), as is a bundle that does not resolve.</li>
+ * </ul>
+ * It guarantees:
  * <ul>
  * <li>{@link #invoke(ToolCall)} is only called for a tool visible under the caller's policy, with arguments
  * that passed the tool's JSON schema (unknown fields rejected unless the schema allows them);</li>
@@ -17,8 +26,11 @@ import org.osgi.annotation.versioning.ConsumerType;
  * loops should check {@link ToolCall#cancelled()} or honour interrupts;</li>
  * <li>a call keeps the policy snapshot it started with, even if policy is reloaded while it runs.</li>
  * </ul>
- * A tool must not start threads of its own, block without bound, or keep state that leaks between profiles
- * or sessions. It returns JSON-compatible values: {@code null}, {@link Boolean}, {@link Number},
+ * A tool must not start threads of its own (it runs on the orchestrator's pool), block without bound (wait
+ * with a timeout no later than the deadline, and stop when interrupted), keep state that leaks between profiles
+ * or sessions (two calls under different profiles may run at once on the same instance), reach the network
+ * anywhere but the targets it declares in {@link ToolService#outbound()}, or call other tools except through
+ * the dispatcher. It returns JSON-compatible values: {@code null}, {@link Boolean}, {@link Number},
  * {@link String}, {@link java.util.List} and {@link java.util.Map} with string keys, nested freely.
  */
 @ConsumerType
@@ -42,7 +54,7 @@ public interface Tool {
 
     /**
      * Service property: names of the arguments that are outbound network targets (URLs or host names). The
-     * egress guardrail checks these before dispatch.
+     * egress guardrail checks these before dispatch. Each named argument holds a URL string or a list of them.
      */
     String OUTBOUND = "cuga.tool.outbound";
 

@@ -2,7 +2,9 @@ package io.cuga.api.tool;
 
 /**
  * An error a tool reports to its caller. The message is shown to the caller as is, so it must be safe to show
- * (no secrets, no stack traces) and say what was wrong with the input or the outside world.
+ * (no secrets, no stack traces) and say what was wrong with the input or the outside world. The call ends
+ * {@link io.cuga.api.dispatch.CallOutcome.Status#TOOL_ERROR} (HTTP 400) with this code and message; any other
+ * exception from a tool ends {@code TOOL_FAILED} (HTTP 500) naming the tool and the exception class only.
  */
 public class ToolException extends Exception {
 

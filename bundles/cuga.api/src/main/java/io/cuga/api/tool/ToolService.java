@@ -29,21 +29,41 @@ public @interface ToolService {
     /** Property name prefix: element {@code name} becomes {@value Tool#NAME}. */
     String PREFIX_ = "cuga.tool.";
 
-    /** @return the tool name, see {@link Tool#NAME_PATTERN} */
+    /**
+     * @return the tool name, unique on the server and matching {@link Tool#NAME_PATTERN}; a second tool with a
+     *     name already taken is refused. A configuration property {@value Tool#NAME} overrides it, which is how
+     *     each instance of a factory configuration gets its own name
+     */
     String name();
 
-    /** @return what the tool does, for people and models */
+    /** @return what the tool does, for people and models: planners choose tools by it, so say when to use it */
     String description();
 
-    /** @return the risk tier */
+    /**
+     * @return the risk tier: the highest that applies to anything the tool can do. Policy may require approval
+     *     from a tier on, and ranking prefers the lower of two tools that fit
+     */
     RiskTier risk() default RiskTier.READ;
 
-    /** @return inline JSON Schema or the path of a schema resource in the bundle; empty for no arguments */
+    /**
+     * @return the JSON Schema (2020-12) of the arguments object: inline JSON (starting with '{') or the path of
+     *     a resource in the tool's bundle, such as {@code /schemas/weather.json}; empty for a tool that takes no
+     *     arguments. Arguments are validated against it before every call, and unknown arguments are refused
+     *     unless the schema allows them ({@code additionalProperties}). A schema that does not compile, or a
+     *     resource that is missing, gets the tool refused
+     */
     String schema() default "";
 
-    /** @return the argument names that are outbound network targets */
+    /**
+     * @return the names of the arguments that are outbound network targets, each holding a URL string or a list
+     *     of them; the egress guardrail checks every such target before the call is dispatched. A tool that
+     *     connects anywhere must name every argument it connects to here
+     */
     String[] outbound() default {};
 
-    /** @return the per-tool timeout in milliseconds; 0 for the server default */
+    /**
+     * @return the per-tool deadline in milliseconds; 0 for the server default. When it passes, the calling
+     *     thread is interrupted and the caller gets a timeout error
+     */
     long timeout_millis() default 0;
 }
