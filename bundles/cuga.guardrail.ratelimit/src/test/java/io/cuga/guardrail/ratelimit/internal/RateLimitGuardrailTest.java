@@ -276,7 +276,7 @@ class RateLimitGuardrailTest {
         refused(map("rules", list(rule("*", "profile", -1, 1))), "/rules/0/per_second", "between 0 and 1000000");
         refused(map("rules", list(rule("*", "profile", "10", 1))), "/rules/0/per_second", "per_second must be a number, not a string");
         refused(map("rules", list(rule("*", "profile", 1, 0))), "/rules/0/burst", "burst must be between 1 and 1000000000, not 0");
-        refused(map("rules", list(rule("*", "profile", 1, 1.5))), "/rules/0/burst", "burst must be a whole number");
+        refused(map("rules", list(rule("*", "profile", 1, 1.5))), "/rules/0/burst", "burst must be a whole number, not 1.5");
         refused(map("rules", list(map("tool", "*", "per_second", 1))), "/rules/0/burst", "required: burst");
         refused(map("rules", list(rule("*", "profile", 1, 1), rule("x", "profile", 1, 1), rule("*", "profile", 2, 2))),
             "/rules/2", "a rule for tool '*' per profile is already at /rules/0");

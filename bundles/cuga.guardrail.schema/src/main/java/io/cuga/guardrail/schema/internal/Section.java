@@ -122,7 +122,8 @@ final class Section {
         }
         BigDecimal n = decimal(v);
         if (n == null || n.stripTrailingZeros().scale() > 0) {
-            throw new PolicyException(path(key), key + " must be a whole number, not " + describe(v));
+            throw new PolicyException(path(key),
+                key + " must be a whole number, not " + (n == null ? describe(v) : n.toPlainString()));
         }
         if (n.compareTo(BigDecimal.valueOf(min)) < 0 || n.compareTo(BigDecimal.valueOf(max)) > 0) {
             throw new PolicyException(path(key),
