@@ -31,7 +31,8 @@ class OpenApiCoverageTest {
             Map.Entry<String, JsonNode> path = paths.next();
             for (Iterator<String> keys = path.getValue().fieldNames(); keys.hasNext();) {
                 String key = keys.next();
-                if (METHODS.contains(key)) {
+                // operations with x-cuga-servlet are served by another servlet of this bundle (EventStreamTest)
+                if (METHODS.contains(key) && !path.getValue().get(key).has("x-cuga-servlet")) {
                     out.add(key.toUpperCase() + " " + path.getKey());
                 }
             }
