@@ -286,7 +286,9 @@ final class PolicyEngine {
         if (digest.equals(badFiles.put(name, digest))) {
             return;
         }
-        listener.refused(new PolicyAdmin.Refusal(name, digest, label, FILE_AUTHOR, clock.instant(),
+        String profile = name.endsWith(FolderPoller.SUFFIX)
+            ? name.substring(0, name.length() - FolderPoller.SUFFIX.length()) : name;
+        listener.refused(new PolicyAdmin.Refusal(profile, digest, label, FILE_AUTHOR, clock.instant(),
             new PolicyException("", message, label, 1, 1)), null);
     }
 

@@ -539,7 +539,7 @@ public final class PolicyLoader implements PolicyService, PolicyAdmin, Readiness
                 PolicyEngine.API_SOURCE.equals(refusal.source()) ? "the API (" + refusal.author() + ")"
                     : refusal.source(),
                 serving == null ? "no policy serves the profile" : "v" + serving.version() + " keeps serving",
-                error);
+                error.toString());
             Map<String, Object> attributes = new LinkedHashMap<>();
             attributes.put("digest", refusal.digest());
             attributes.put("author", refusal.author());

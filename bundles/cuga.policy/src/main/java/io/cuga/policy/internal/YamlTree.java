@@ -35,7 +35,9 @@ final class YamlTree {
     /** The largest document accepted, in bytes. */
     static final int MAX_BYTES = 1_048_576;
 
-    private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
+    /** An empty plain value (`key:` and nothing) is null, as YAML says; a quoted empty string stays a string. */
+    private static final YAMLFactory FACTORY = YAMLFactory.builder()
+        .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL).build();
 
     /**
      * A parsed document.

@@ -88,14 +88,18 @@ class YamlTreeTest {
             t: true
             n: ~
             s: "text"
+            e:
+            q: ""
             """).root();
-        assertThat(root.keySet()).containsExactly("profile", "i", "big", "f", "t", "n", "s");
+        assertThat(root.keySet()).containsExactly("profile", "i", "big", "f", "t", "n", "s", "e", "q");
         assertThat(root.get("i")).isEqualTo(12);
         assertThat(root.get("big")).isEqualTo(new java.math.BigInteger("123456789012345678901"));
         assertThat(root.get("f")).isEqualTo(1.5);
         assertThat(root.get("t")).isEqualTo(true);
         assertThat(root).containsEntry("n", null);
         assertThat(root.get("s")).isEqualTo("text");
+        assertThat(root).as("an empty plain value is null").containsEntry("e", null);
+        assertThat(root).as("a quoted empty string is a string").containsEntry("q", "");
         List<Object> list = (List<Object>) parse(DOC).root().get("guardrails");
         assertThat(list).containsExactly("allowlist", "schema");
     }
