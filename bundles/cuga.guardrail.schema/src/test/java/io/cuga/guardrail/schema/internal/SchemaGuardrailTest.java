@@ -125,6 +125,9 @@ class SchemaGuardrailTest {
             "not a valid JSON Schema 2020-12");
         refused(map("tools", map("calculator", map("properties", map("x", map("$ref", "https://example.com/x.json"))))),
             "/tools/calculator", "the schema cannot be compiled");
+        refused(map("tools", map("calculator", map("properties", map("x", map("type", "string", "pattern", "("))))),
+            "/tools/calculator", "the schema cannot be compiled (references outside it are never fetched): "
+                + "java.util.regex.PatternSyntaxException");
     }
 
     @Test
