@@ -95,7 +95,7 @@ class K8sManifestsTest {
             .map(d -> d.path("kind").asText() + "/" + d.path("metadata").path("name").asText())
             .collect(Collectors.toCollection(TreeSet::new));
         assertThat(objects).containsExactly(
-                "ConfigMap/cuga-config", "ConfigMap/cuga-logging", "Deployment/cuga",
+                "ConfigMap/cuga-config", "ConfigMap/cuga-logging", "ConfigMap/cuga-policies", "Deployment/cuga",
                 "HorizontalPodAutoscaler/cuga", "LimitRange/cuga-limits", "Namespace/cuga",
                 "PodDisruptionBudget/cuga", "ResourceQuota/cuga-quota", "Service/cuga");
         for (JsonNode d : docs) {
