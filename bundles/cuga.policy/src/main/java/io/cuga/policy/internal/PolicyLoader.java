@@ -116,6 +116,7 @@ public final class PolicyLoader implements PolicyService, PolicyAdmin, Readiness
     private final List<String> knownNames = new ArrayList<>();
 
     private volatile Settings settings;
+    private volatile boolean stopped;
     private volatile PolicyEngine engine;
     private volatile Guard guard;
     private MemoryHistory history;
@@ -123,7 +124,7 @@ public final class PolicyLoader implements PolicyService, PolicyAdmin, Readiness
     private ExecutorService compiler;
     private ScheduledFuture<?> polling;
     private FolderPoller poller;
-    private PolicyFolder folder;
+    private volatile PolicyFolder folder;
     private Path configFolder;
 
     /**
@@ -177,6 +178,7 @@ public final class PolicyLoader implements PolicyService, PolicyAdmin, Readiness
     /** Stops watching and the threads; the services are already unregistered. */
     @Deactivate
     void deactivate() {
+        stopped = true;
         loader.shutdownNow();
         compiler.shutdownNow();
         try {
@@ -236,6 +238,9 @@ public final class PolicyLoader implements PolicyService, PolicyAdmin, Readiness
         long id = (Long) reference.getProperty(Constants.SERVICE_ID);
         if (guardrails.present(id)) {
             guardrails.remove(id);
+            if (stopped) {
+                return;
+            }
             LOG.info("Guardrail '{}' from {} went away", reference.getProperty(Guardrail.TYPE), origin(reference));
             guardrailsChanged();
         }
@@ -451,6 +456,8 @@ public final class PolicyLoader implements PolicyService, PolicyAdmin, Readiness
                 throw error;
             }
             throw new IllegalStateException(String.valueOf(cause), cause);
+        } catch (java.util.concurrent.CancellationException e) {
+            throw new IllegalStateException("the policy loader is stopping");
         } catch (TimeoutException e) {
             throw new IllegalStateException("the policy loader did not answer within " + ANSWER_SECONDS + " s");
         } catch (InterruptedException e) {
