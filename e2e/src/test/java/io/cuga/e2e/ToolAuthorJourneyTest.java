@@ -172,7 +172,8 @@ class ToolAuthorJourneyTest {
         Map<String, String> reactorManaged = managed(reactor, "dependencyManagement", reactorProps);
         Map<String, String> bomManaged = managed(bom, "dependencyManagement", bomProps);
         for (String ga : List.of("org.osgi:osgi.core", "org.osgi:osgi.annotation",
-            "org.osgi:org.osgi.service.component.annotations", "org.osgi:org.osgi.service.metatype.annotations")) {
+            "org.osgi:org.osgi.service.component.annotations", "org.osgi:org.osgi.service.metatype.annotations",
+            "org.osgi:org.osgi.util.function", "org.osgi:org.osgi.util.promise")) {
             assertThat(bomManaged.get(ga)).as(ga).isNotNull().isEqualTo(reactorManaged.get(ga));
         }
         assertThat(bomManaged.get("io.cuga:cuga.api")).isEqualTo("${project.version}");
