@@ -1,5 +1,7 @@
 package io.cuga.guardrail.allowlist.internal;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,7 +28,7 @@ final class AllowlistRules implements Guardrail.Rules {
         this.allow = allow;
         this.deny = deny;
         this.bundles = bundles;
-        this.risk = Map.copyOf(risk);
+        this.risk = Collections.unmodifiableMap(new LinkedHashMap<>(risk)); // document order: the first problem is reported
     }
 
     @Override

@@ -211,7 +211,7 @@ class AllowlistGuardrailTest {
 
     @Test
     void riskTiersMayOnlyRise() {
-        loosens(map("deny", list("*_delete"), "bundles", list(), "risk", map("http_request", "WRITE")), POLICY,
+        loosens(map("deny", list("*_delete"), "bundles", list(), "risk", map("http_request", "WRITE", "calculator", "READ")), POLICY,
             "/risk/http_request", "may only raise a risk tier, not lower it to WRITE");
         loosens(map("deny", list("*_delete"), "risk", map("calculator", "READ")), POLICY,
             "/risk/http_request", "not drop it");

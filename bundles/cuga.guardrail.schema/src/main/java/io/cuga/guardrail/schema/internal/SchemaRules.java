@@ -1,5 +1,7 @@
 package io.cuga.guardrail.schema.internal;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -15,7 +17,7 @@ final class SchemaRules implements Guardrail.Rules {
     private final Map<String, PolicySchema> schemas;
 
     SchemaRules(Map<String, PolicySchema> schemas) {
-        this.schemas = Map.copyOf(schemas);
+        this.schemas = Collections.unmodifiableMap(new LinkedHashMap<>(schemas)); // document order, for errors
     }
 
     @Override
