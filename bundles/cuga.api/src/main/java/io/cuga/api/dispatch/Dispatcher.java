@@ -17,4 +17,13 @@ public interface Dispatcher {
      * @return the outcome, never null
      */
     CallOutcome dispatch(CallRequest request);
+
+    /**
+     * Runs the guardrail chain on a call as a dry run: every guardrail decides, nothing executes, nothing is
+     * charged or reserved.
+     *
+     * @param request the call
+     * @return each guardrail's decision and the combined one, never null
+     */
+    Evaluation evaluate(CallRequest request);
 }

@@ -33,10 +33,12 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 
+import io.cuga.api.decision.Decision;
 import io.cuga.api.dispatch.CallOutcome;
 import io.cuga.api.dispatch.CallRequest;
 import io.cuga.api.dispatch.Diagnostic;
 import io.cuga.api.dispatch.Dispatcher;
+import io.cuga.api.dispatch.Evaluation;
 import io.cuga.api.dispatch.ToolInfo;
 import io.cuga.api.dispatch.ToolRegistry;
 import io.cuga.api.health.ReadinessCheck;
@@ -205,6 +207,7 @@ public final class ApiServlet extends HttpServlet {
                 case TOOLS -> tools(response, authorize(route, request));
                 case TOOL_DIAGNOSTICS -> diagnostics(response, authorize(route, request));
                 case INVOKE -> invoke(request, response, authorize(route, request), match.parameter(), trace);
+                case EVALUATE -> evaluate(request, response, authorize(route, request), trace);
                 default -> throw new IllegalStateException("route without a handler: " + route);
             }
         } catch (ApiException e) {
@@ -391,6 +394,34 @@ public final class ApiServlet extends HttpServlet {
             : status.name().toLowerCase(java.util.Locale.ROOT);
         String message = outcome.message() != null ? outcome.message() : "the call ended with " + status.name();
         Responses.json(response, status.httpStatus(), Responses.errorBody(code, message, details));
+    }
+
+    private void evaluate(HttpServletRequest request, HttpServletResponse response, Caller caller,
+        TraceContext trace) throws IOException {
+        Dispatcher calls = dispatcher.get();
+        if (calls == null) {
+            throw unavailable();
+        }
+        long limit = settings.maxBodyBytes();
+        Map.Entry<String, Map<String, Object>> body = Bodies.parseEvaluate(Bodies.open(request, limit), limit);
+        Evaluation evaluation = calls.evaluate(new CallRequest(body.getKey(), body.getValue(),
+            caller.identity().principal(), caller.profile(), caller.session(), trace.traceId()));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("tool", evaluation.tool());
+        out.put("profile", evaluation.profile());
+        out.put("policyVersion", evaluation.policyVersion());
+        out.put("decision", Responses.decision(evaluation.decision()));
+        List<Map<String, Object>> each = new ArrayList<>();
+        for (Decision decision : evaluation.decisions()) {
+            each.add(Responses.decision(decision));
+        }
+        out.put("guardrails", each);
+        if (evaluation.problem() != null) {
+            out.put("problem", Map.of("status", evaluation.problem().name().toLowerCase(java.util.Locale.ROOT),
+                "message", evaluation.message() == null ? "" : evaluation.message()));
+        }
+        out.put("executed", false);
+        Responses.json(response, 200, out);
     }
 
     /**

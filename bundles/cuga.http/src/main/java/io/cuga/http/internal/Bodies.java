@@ -134,6 +134,53 @@ final class Bodies {
      * @param limit the limit
      * @return the 413 answer
      */
+    /**
+     * Parses an evaluate body: {@code {"tool": "...", "arguments": {...}}}, arguments optional.
+     *
+     * @return the tool name and the arguments
+     */
+    static Map.Entry<String, Map<String, Object>> parseEvaluate(InputStream in, long limit) {
+        Map<?, ?> body;
+        try (JsonParser parser = Json.MAPPER.createParser(in)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new ApiException(400, "invalid_request", "the request body must be a JSON object",
+                    Map.of("expected", "object"));
+            }
+            body = MAP_READER.readValue(parser);
+            if (parser.nextToken() != null) {
+                throw malformed("unexpected content after the JSON object", parser.currentLocation());
+            }
+        } catch (BoundedInputStream.TooLarge e) {
+            throw tooLarge(limit);
+        } catch (JsonProcessingException e) {
+            if (causedByTooLarge(e)) {
+                throw tooLarge(limit);
+            }
+            throw malformed(e.getOriginalMessage(), e.getLocation());
+        } catch (IOException e) {
+            throw new ApiException(400, "unreadable_body", "the request body could not be read");
+        }
+        for (Object key : body.keySet()) {
+            if (!"tool".equals(key) && !"arguments".equals(key)) {
+                String field = clip(String.valueOf(key));
+                throw new ApiException(400, "unknown_field", "unknown field '" + field
+                    + "' in the request body; only 'tool' and 'arguments' are accepted", Map.of("field", field));
+            }
+        }
+        if (!(body.get("tool") instanceof String tool) || tool.isBlank()) {
+            throw new ApiException(400, "invalid_request", "'tool' must be the name of a tool",
+                Map.of("field", "tool", "expected", "string"));
+        }
+        Object arguments = body.get("arguments");
+        if (arguments != null && !(arguments instanceof Map)) {
+            throw new ApiException(400, "invalid_request", "'arguments' must be a JSON object",
+                Map.of("field", "arguments", "expected", "object"));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> args = arguments == null ? Map.of() : (Map<String, Object>) arguments;
+        return Map.entry(tool, args);
+    }
+
     static ApiException tooLarge(long limit) {
         return new ApiException(413, "body_too_large", "the request body exceeds " + limit + " bytes",
             Map.of("limitBytes", limit));

@@ -18,7 +18,9 @@ enum Route {
     /** Every tracked tool with its state, and deployment problems. */
     TOOL_DIAGNOSTICS("GET", "/api/v1/tools/diagnostics", Access.ADMIN),
     /** The guarded call. */
-    INVOKE("POST", "/api/v1/tools/{name}/invoke", Access.AGENT);
+    INVOKE("POST", "/api/v1/tools/{name}/invoke", Access.AGENT),
+    /** A dry run of the guardrail chain. */
+    EVALUATE("POST", "/api/v1/evaluate", Access.AGENT);
 
     /** Who may call a route. */
     enum Access {

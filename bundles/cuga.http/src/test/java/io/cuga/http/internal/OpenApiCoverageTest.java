@@ -103,8 +103,9 @@ class OpenApiCoverageTest {
                 String path = operation.substring(operation.indexOf(' ') + 1).replace("{name}", "calculator");
                 HttpRequest.Builder request = http.request(path).header("Authorization", "Bearer admin-t")
                     .header("Content-Type", "application/json");
+                String body = path.equals("/api/v1/evaluate") ? "{\"tool\":\"calculator\"}" : "{}";
                 request.method(method, method.equals("GET") ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString("{}"));
+                    : HttpRequest.BodyPublishers.ofString(body));
                 JettyHarness.Reply reply = http.send(request.build());
                 assertThat(reply.status()).as(operation + " -> " + reply).isEqualTo(200);
             }

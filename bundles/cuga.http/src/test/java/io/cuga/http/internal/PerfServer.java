@@ -21,15 +21,19 @@ public final class PerfServer {
         TokenAuthenticator auth = new TokenAuthenticator(Configs.defaults(TokenAuthenticator.Config.class),
             Map.of("AGENT_TOKEN", "perf-agent-token"), null, TokenTable.CONSTANT_TIME);
         ApiServlet api = new ApiServlet(auth, Configs.defaults(ApiServlet.Config.class));
-        io.cuga.api.dispatch.Dispatcher dispatcher = new io.cuga.api.dispatch.Dispatcher() {
+        TestDoubles.ScriptedDispatcher dispatcher = new TestDoubles.ScriptedDispatcher() {
             @Override
             public CallOutcome dispatch(io.cuga.api.dispatch.CallRequest request) {
-                Map<String, Object> result = new LinkedHashMap<>();
-                result.put("expression", request.arguments().get("expression"));
-                result.put("value", 0);
-                return new CallOutcome(CallOutcome.Status.OK, request.tool(), TraceContext.newTraceId(),
-                    request.traceId(), result, null, null, Map.of(), Decision.allow(), 1);
+                // no recording: a load run would fill memory
+                return script.apply(request);
             }
+        };
+        dispatcher.script = request -> {
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("expression", request.arguments().get("expression"));
+            result.put("value", 0);
+            return new CallOutcome(CallOutcome.Status.OK, request.tool(), TraceContext.newTraceId(),
+                request.traceId(), result, null, null, Map.of(), Decision.allow(), 1);
         };
         api.bindDispatcher(dispatcher);
         api.bindToolRegistry(new TestDoubles.FixedRegistry());

@@ -36,7 +36,7 @@ final class TestDoubles {
         RiskTier.FINANCIAL, List.of(), 0, "cuga.tool.bank", "2.1.0");
 
     /** A dispatcher whose outcome the test chooses, recording every request. */
-    static final class ScriptedDispatcher implements Dispatcher {
+    static class ScriptedDispatcher implements Dispatcher {
         final List<CallRequest> requests = new CopyOnWriteArrayList<>();
         volatile Function<CallRequest, CallOutcome> script = TestDoubles::ok;
 
@@ -48,6 +48,14 @@ final class TestDoubles {
 
         CallRequest last() {
             return requests.get(requests.size() - 1);
+        }
+
+        @Override
+        public io.cuga.api.dispatch.Evaluation evaluate(CallRequest request) {
+            requests.add(request);
+            Decision allow = Decision.allow();
+            return new io.cuga.api.dispatch.Evaluation(request.tool(), request.profile(), 1, allow, List.of(allow),
+                null, null);
         }
     }
 

@@ -13,6 +13,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         description = "Deadline of a tool call when the tool declares none.", min = "1")
     long default_timeout_millis() default 30_000L;
 
+    @AttributeDefinition(name = "Guardrail chain timeout (ms)",
+        description = "Deadline of the whole guardrail chain of a call; a guardrail that does not answer in time "
+            + "denies the call (fail closed).", min = "1")
+    long guardrail_timeout_millis() default 2_000L;
+
     @AttributeDefinition(name = "Pool threads", description = "Threads that run tool calls.", min = "1")
     int pool_threads() default 128;
 

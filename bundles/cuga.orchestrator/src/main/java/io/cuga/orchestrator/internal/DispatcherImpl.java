@@ -31,13 +31,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.cuga.api.decision.Decision;
+import io.cuga.api.decision.Verdict;
 import io.cuga.api.dispatch.CallOutcome;
 import io.cuga.api.dispatch.CallOutcome.Status;
 import io.cuga.api.dispatch.CallRequest;
 import io.cuga.api.dispatch.Dispatcher;
+import io.cuga.api.dispatch.Evaluation;
 import io.cuga.api.event.Event;
 import io.cuga.api.event.EventPublisher;
 import io.cuga.api.event.EventTypes;
+import io.cuga.api.policy.PolicyService;
 import io.cuga.api.tool.Tool;
 import io.cuga.api.tool.ToolCall;
 import io.cuga.api.tool.ToolException;
@@ -62,6 +65,10 @@ public class DispatcherImpl implements Dispatcher {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
     private volatile EventPublisher events;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    private volatile PolicyService policies;
 
     @Activate
     public DispatcherImpl(BundleContext context, @Reference ToolTracker tracker, DispatcherConfig config) {
@@ -104,6 +111,55 @@ public class DispatcherImpl implements Dispatcher {
         return outcome;
     }
 
+    @Override
+    public Evaluation evaluate(CallRequest request) {
+        String callId = Ids.callId();
+        String traceId = Ids.validTraceId(request.traceId()) ? request.traceId() : Ids.traceId();
+        ToolEntry entry = tracker.snapshot().visible.get(request.tool());
+        if (entry == null) {
+            return new Evaluation(request.tool(), request.profile(), 0,
+                Decision.deny("registry", "unknown_tool", "no tool named '" + request.tool() + "' is available"),
+                List.of(), Status.NOT_FOUND, "no tool named '" + request.tool() + "' is available");
+        }
+        List<Map<String, Object>> violations = entry.schema.validate(request.arguments());
+        GuardrailChain.Call guarded = new GuardrailChain.Call(entry.descriptor,
+            Collections.unmodifiableMap(request.arguments()), request.profile(), request.session(), request.caller(),
+            callId, traceId, true);
+        GuardrailChain.Result result = chainWithDeadline(guarded);
+        Status problem = violations.isEmpty() ? null : Status.INVALID_ARGUMENTS;
+        String message = violations.isEmpty() ? null : violationMessage(violations);
+        return new Evaluation(request.tool(), request.profile(),
+            result.policy == null ? 0 : result.policy.version(), result.decision, result.decisions, problem, message);
+    }
+
+    /** The chain for a dry run, on the pool, with the chain's deadline: a hanging guardrail denies. */
+    private GuardrailChain.Result chainWithDeadline(GuardrailChain.Call guarded) {
+        String[] at = {""};
+        FutureTask<GuardrailChain.Result> task = new FutureTask<>(
+            () -> GuardrailChain.run(policies, guarded, type -> at[0] = type));
+        long timeout = config.guardrail_timeout_millis();
+        try {
+            pool.execute(task);
+            return task.get(timeout, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            Decision deny = Decision.deny(GuardrailChain.POLICY, "server_busy", "the server is too busy to evaluate");
+            return new GuardrailChain.Result(null, deny, List.of(deny), List.of());
+        } catch (TimeoutException e) {
+            task.cancel(true);
+            Decision deny = Decision.deny(at[0], "guardrail_timeout",
+                "guardrail '" + at[0] + "' did not answer within " + timeout + " ms");
+            return new GuardrailChain.Result(null, deny, List.of(deny), List.of());
+        } catch (ExecutionException e) {
+            Decision deny = Decision.deny(GuardrailChain.POLICY, "chain_error",
+                "the guardrail chain failed (" + e.getCause().getClass().getSimpleName() + ")");
+            return new GuardrailChain.Result(null, deny, List.of(deny), List.of());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            Decision deny = Decision.deny(GuardrailChain.POLICY, "interrupted", "the server is stopping");
+            return new GuardrailChain.Result(null, deny, List.of(deny), List.of());
+        }
+    }
+
     private static Map<String, Object> outcomeAttributes(CallOutcome outcome, CallRequest request) {
         Map<String, Object> attributes = new LinkedHashMap<>();
         attributes.put("tool", request.tool());
@@ -113,10 +169,19 @@ public class DispatcherImpl implements Dispatcher {
         if (!outcome.decision().guardrail().isEmpty()) {
             attributes.put("guardrail", outcome.decision().guardrail());
         }
+        if (!outcome.decision().rule().isEmpty()) {
+            attributes.put("rule", outcome.decision().rule());
+        }
         if (outcome.errorCode() != null) {
             attributes.put("error", outcome.errorCode());
         }
         return attributes;
+    }
+
+    private static String violationMessage(List<Map<String, Object>> violations) {
+        Map<String, Object> first = violations.get(0);
+        String field = (String) first.get("field");
+        return (field.isEmpty() ? "arguments" : "argument '" + field + "'") + ": " + first.get("message");
     }
 
     private CallOutcome guarded(CallRequest request) {
@@ -132,23 +197,21 @@ public class DispatcherImpl implements Dispatcher {
         Map<String, Object> arguments = request.arguments();
         List<Map<String, Object>> violations = entry.schema.validate(arguments);
         if (!violations.isEmpty()) {
-            Map<String, Object> first = violations.get(0);
-            String field = (String) first.get("field");
-            String message = (field.isEmpty() ? "arguments" : "argument '" + field + "'") + ": "
-                + first.get("message");
             Map<String, Object> details = new LinkedHashMap<>();
-            details.put("field", field);
+            details.put("field", violations.get(0).get("field"));
             details.put("violations", violations);
-            return fail(Status.INVALID_ARGUMENTS, request, callId, traceId, start, "invalid_arguments", message,
-                details);
+            return fail(Status.INVALID_ARGUMENTS, request, callId, traceId, start, "invalid_arguments",
+                violationMessage(violations), details);
         }
-        // The guardrail chain plugs in here: it decides on this call with the policy snapshot taken above.
-        Decision decision = Decision.allow();
-        return invoke(entry, request, Collections.unmodifiableMap(arguments), callId, traceId, decision, start);
+        return invoke(entry, request, Collections.unmodifiableMap(arguments), callId, traceId, start);
     }
 
+    /**
+     * Runs the call on the pool: first the guardrail chain (with its own short deadline, so a hanging guardrail
+     * denies instead of hanging the caller), then, if the chain allows, the tool (with the tool's deadline).
+     */
     private CallOutcome invoke(ToolEntry entry, CallRequest request, Map<String, Object> arguments, String callId,
-        String traceId, Decision decision, long start) {
+        String traceId, long start) {
         DispatcherConfig cfg = config;
         long timeout = entry.descriptor.timeoutMillis() > 0 ? entry.descriptor.timeoutMillis()
             : cfg.default_timeout_millis();
@@ -156,32 +219,61 @@ public class DispatcherImpl implements Dispatcher {
             return fail(Status.OVERLOADED, request, callId, traceId, start, "tool_busy",
                 "tool '" + entry.name + "' is running as many calls as it may; try again shortly", Map.of());
         }
-        Call call = new Call(entry, request, arguments, callId, traceId, Instant.now().plusMillis(timeout));
+        GuardrailChain.Call guarded = new GuardrailChain.Call(entry.descriptor, arguments, request.profile(),
+            request.session(), request.caller(), callId, traceId, false);
+        Call call = new Call(entry, request, arguments, callId, traceId, guarded, timeout);
         if (!entry.enter(call)) {
             call.releasePermit();
-            return unavailable(request, callId, traceId, start);
-        }
-        EventPublisher publisher = events;
-        if (publisher != null) {
-            publisher.publish(new Event(EventTypes.TOOL_CALL_START, Instant.now(), traceId, request.profile(),
-                request.session(), "", 0, Map.of("tool", request.tool(), "callId", callId,
-                    "caller", request.caller())));
+            return unavailable(request, callId, traceId, start, Decision.allow());
         }
         try {
-            pool.execute(call.task);
-        } catch (RejectedExecutionException e) {
+            try {
+                pool.execute(call.task);
+            } catch (RejectedExecutionException e) {
+                call.releasePermit();
+                return fail(Status.OVERLOADED, request, callId, traceId, start, "server_busy",
+                    "the server is running as many tool calls as it may; try again shortly", Map.of());
+            }
+            GuardrailChain.Result chain = call.awaitChain(cfg.guardrail_timeout_millis());
+            if (call.withdrawn) {
+                if (chain != null) {
+                    chain.complete(guarded, chain.decision, null);
+                }
+                return unavailable(request, callId, traceId, start, Decision.allow());
+            }
+            if (chain == null) {
+                Decision deny = Decision.deny(call.guardrailAt, "guardrail_timeout", "guardrail '"
+                    + call.guardrailAt + "' did not answer within " + cfg.guardrail_timeout_millis() + " ms");
+                return denied(request, callId, traceId, start, deny);
+            }
+            Decision decision = chain.decision;
+            if (decision.verdict() == Verdict.DENY) {
+                chain.complete(guarded, decision, null);
+                return denied(request, callId, traceId, start, decision);
+            }
+            if (decision.verdict() == Verdict.REQUIRE_APPROVAL) {
+                Decision deny = Decision.deny(decision.guardrail(), "no_approver", "the call needs a human's "
+                    + "approval (" + decision.reason() + ") and no approval service is running: denied");
+                chain.complete(guarded, deny, null);
+                return denied(request, callId, traceId, start, deny);
+            }
+            CallOutcome outcome = awaitTool(entry, call, request, callId, traceId, decision, timeout, start);
+            chain.complete(guarded, decision, outcome);
+            return outcome;
+        } finally {
             entry.leave(call);
-            call.releasePermit();
-            return fail(Status.OVERLOADED, request, callId, traceId, start, "server_busy",
-                "the server is running as many tool calls as it may; try again shortly", Map.of());
         }
+    }
+
+    private CallOutcome awaitTool(ToolEntry entry, Call call, CallRequest request, String callId, String traceId,
+        Decision decision, long timeout, long start) {
         try {
             Object result = call.task.get(timeout, TimeUnit.MILLISECONDS);
-            String problem = JsonValues.check(result, cfg.max_result_values());
+            String problem = JsonValues.check(result, config.max_result_values());
             if (problem != null) {
                 LOG.warn("Tool '{}' returned an unusable result: {}", entry.name, problem);
                 return fail(Status.TOOL_FAILED, request, callId, traceId, start, "tool_failed",
-                    "tool '" + entry.name + "' returned an unusable result: " + problem, Map.of());
+                    "tool '" + entry.name + "' returned an unusable result: " + problem, Map.of(), decision);
             }
             return new CallOutcome(Status.OK, request.tool(), callId, traceId, result, null, null, Map.of(),
                 decision, System.nanoTime() - start);
@@ -189,27 +281,43 @@ public class DispatcherImpl implements Dispatcher {
             call.task.cancel(true);
             return fail(Status.TIMEOUT, request, callId, traceId, start, "tool_timeout",
                 "tool '" + entry.name + "' did not finish within " + timeout + " ms",
-                Map.of("timeoutMillis", timeout));
+                Map.of("timeoutMillis", timeout), decision);
         } catch (CancellationException e) {
-            return call.withdrawn ? unavailable(request, callId, traceId, start)
+            return call.withdrawn ? unavailable(request, callId, traceId, start, decision)
                 : fail(Status.TOOL_FAILED, request, callId, traceId, start, "tool_cancelled",
-                    "the call to tool '" + entry.name + "' was cancelled", Map.of());
+                    "the call to tool '" + entry.name + "' was cancelled", Map.of(), decision);
         } catch (ExecutionException e) {
-            return failure(entry, call, e.getCause(), request, callId, traceId, start);
+            return failure(entry, call, e.getCause(), request, callId, traceId, start, decision);
         } catch (InterruptedException e) {
             call.task.cancel(true);
             Thread.currentThread().interrupt();
             return fail(Status.UNAVAILABLE, request, callId, traceId, start, "interrupted",
-                "the server is stopping", Map.of());
-        } finally {
-            entry.leave(call);
+                "the server is stopping", Map.of(), decision);
         }
     }
 
+    /** A call the chain did not let through: 404 when the allowlist hides the tool, 429 for a limit, else 403. */
+    private static CallOutcome denied(CallRequest request, String callId, String traceId, long start,
+        Decision decision) {
+        Map<String, Object> details = new LinkedHashMap<>(decision.details());
+        details.put("guardrail", decision.guardrail());
+        details.put("rule", decision.rule());
+        if ("allowlist".equals(decision.guardrail())) {
+            return fail(Status.NOT_FOUND, request, callId, traceId, start, "unknown_tool",
+                "no tool named '" + request.tool() + "' is available: " + decision.reason(), details, decision);
+        }
+        if (decision.isLimit()) {
+            return fail(Status.LIMITED, request, callId, traceId, start, "limit_exceeded", decision.reason(),
+                details, decision);
+        }
+        return fail(Status.DENIED, request, callId, traceId, start, "policy_denied", decision.reason(), details,
+            decision);
+    }
+
     private CallOutcome failure(ToolEntry entry, Call call, Throwable cause, CallRequest request, String callId,
-        String traceId, long start) {
+        String traceId, long start, Decision decision) {
         if (call.withdrawn) {
-            return unavailable(request, callId, traceId, start);
+            return unavailable(request, callId, traceId, start, decision);
         }
         if (cause instanceof ToolException) {
             ToolException te = (ToolException) cause;
@@ -217,25 +325,32 @@ public class DispatcherImpl implements Dispatcher {
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("toolErrorCode", code);
             return fail(Status.TOOL_ERROR, request, callId, traceId, start, code,
-                te.getMessage() == null ? "tool '" + entry.name + "' reported an error" : te.getMessage(), details);
+                te.getMessage() == null ? "tool '" + entry.name + "' reported an error" : te.getMessage(), details,
+                decision);
         }
         LOG.warn("Tool '{}' from bundle {} {} failed on call {}: {}", entry.name, entry.bundle,
             entry.bundleVersion, callId, String.valueOf(cause));
         LOG.debug("Tool failure detail", cause);
         return fail(Status.TOOL_FAILED, request, callId, traceId, start, "tool_failed",
-            "tool '" + entry.name + "' failed (" + cause.getClass().getSimpleName() + ")", Map.of());
+            "tool '" + entry.name + "' failed (" + cause.getClass().getSimpleName() + ")", Map.of(), decision);
     }
 
-    private static CallOutcome unavailable(CallRequest request, String callId, String traceId, long start) {
+    private static CallOutcome unavailable(CallRequest request, String callId, String traceId, long start,
+        Decision decision) {
         return fail(Status.UNAVAILABLE, request, callId, traceId, start, "tool_unavailable",
             "tool '" + request.tool() + "' was withdrawn (its bundle stopped or was removed) before the call ended",
-            Map.of());
+            Map.of(), decision);
     }
 
     private static CallOutcome fail(Status status, CallRequest request, String callId, String traceId, long start,
         String code, String message, Map<String, Object> details) {
-        return new CallOutcome(status, request.tool(), callId, traceId, null, code, message, details,
-            Decision.allow(), System.nanoTime() - start);
+        return fail(status, request, callId, traceId, start, code, message, details, Decision.allow());
+    }
+
+    private static CallOutcome fail(Status status, CallRequest request, String callId, String traceId, long start,
+        String code, String message, Map<String, Object> details, Decision decision) {
+        return new CallOutcome(status, request.tool(), callId, traceId, null, code, message, details, decision,
+            System.nanoTime() - start);
     }
 
     /** A call on its way through the pool: the task, the ToolCall the tool sees, and its bulkhead permit. */
@@ -245,10 +360,18 @@ public class DispatcherImpl implements Dispatcher {
         private final Map<String, Object> arguments;
         private final String callId;
         private final String traceId;
-        private final Instant deadline;
+        private final GuardrailChain.Call guarded;
         private final java.util.concurrent.atomic.AtomicBoolean permitHeld =
             new java.util.concurrent.atomic.AtomicBoolean(true);
+        /** Whoever sets it first owns the chain's result: the pool thread (done) or the caller (timed out). */
+        private final java.util.concurrent.atomic.AtomicBoolean chainClaimed =
+            new java.util.concurrent.atomic.AtomicBoolean();
+        private final java.util.concurrent.CountDownLatch chainDone = new java.util.concurrent.CountDownLatch(1);
+        private volatile GuardrailChain.Result chain;
         private volatile boolean started;
+        volatile String guardrailAt = "";
+        private final long timeoutMillis;
+        private volatile Instant deadline;
         volatile boolean withdrawn;
         final FutureTask<Object> task = new FutureTask<>(this::run) {
             @Override
@@ -261,19 +384,70 @@ public class DispatcherImpl implements Dispatcher {
         };
 
         Call(ToolEntry entry, CallRequest request, Map<String, Object> arguments, String callId, String traceId,
-            Instant deadline) {
+            GuardrailChain.Call guarded, long timeoutMillis) {
+            this.timeoutMillis = timeoutMillis;
             this.entry = entry;
             this.request = request;
             this.arguments = arguments;
             this.callId = callId;
             this.traceId = traceId;
-            this.deadline = deadline;
+            this.guarded = guarded;
+            this.deadline = Instant.now().plusMillis(config.default_timeout_millis());
         }
 
-        /** Runs the tool; the bulkhead permit is returned only when the tool really stops. */
+        /**
+         * Waits for the chain's result.
+         *
+         * @return the result, or null when the chain did not answer in time or the tool was withdrawn
+         */
+        GuardrailChain.Result awaitChain(long timeoutMillis) {
+            try {
+                if (!chainDone.await(timeoutMillis, TimeUnit.MILLISECONDS) && chainClaimed.compareAndSet(false, true)) {
+                    task.cancel(true);
+                    return null;
+                }
+                chainDone.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                task.cancel(true);
+                return null;
+            }
+            return chain;
+        }
+
+        /**
+         * On a pool thread: the guardrail chain, then, if it allows, the tool. The bulkhead permit is returned
+         * only when the tool really stops.
+         */
         private Object run() throws Exception {
             started = true;
             try {
+                GuardrailChain.Result result;
+                try {
+                    result = GuardrailChain.run(policies, guarded, type -> guardrailAt = type);
+                } catch (Throwable t) {
+                    Decision deny = Decision.deny(GuardrailChain.POLICY, "chain_error",
+                        "the guardrail chain failed (" + t.getClass().getSimpleName() + ")");
+                    result = new GuardrailChain.Result(null, deny, List.of(deny), List.of());
+                }
+                if (!chainClaimed.compareAndSet(false, true)) {
+                    // the caller gave up waiting: it answered with a deny, so the guardrails hear a deny
+                    result.complete(guarded, Decision.deny(guardrailAt, "guardrail_timeout", "timed out"), null);
+                    return null;
+                }
+                chain = result;
+                chainDone.countDown();
+                if (result.decision.verdict() == Verdict.DENY
+                    || result.decision.verdict() == Verdict.REQUIRE_APPROVAL) {
+                    return null;
+                }
+                deadline = Instant.now().plusMillis(timeoutMillis);
+                EventPublisher publisher = events;
+                if (publisher != null) {
+                    publisher.publish(new Event(EventTypes.TOOL_CALL_START, Instant.now(), traceId,
+                        request.profile(), request.session(), "", 0,
+                        Map.of("tool", request.tool(), "callId", callId, "caller", request.caller())));
+                }
                 Tool tool = entry.service(context);
                 if (tool == null) {
                     withdrawn = true;
@@ -296,6 +470,9 @@ public class DispatcherImpl implements Dispatcher {
         public void withdraw() {
             withdrawn = true;
             task.cancel(true);
+            if (chainClaimed.compareAndSet(false, true)) {
+                chainDone.countDown(); // a caller still waiting for the chain sees the withdrawal now
+            }
         }
 
         @Override

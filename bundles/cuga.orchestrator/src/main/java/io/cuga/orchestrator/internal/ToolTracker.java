@@ -31,12 +31,16 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.cuga.api.decision.Decision;
+import io.cuga.api.decision.Verdict;
 import io.cuga.api.dispatch.Diagnostic;
 import io.cuga.api.dispatch.ToolInfo;
 import io.cuga.api.dispatch.ToolRegistry;
 import io.cuga.api.event.Event;
 import io.cuga.api.event.EventPublisher;
 import io.cuga.api.event.EventTypes;
+import io.cuga.api.guardrail.Guardrail;
+import io.cuga.api.policy.PolicyService;
 import io.cuga.api.tool.RiskTier;
 import io.cuga.api.tool.Tool;
 import io.cuga.api.tool.ToolDescriptor;
@@ -66,6 +70,10 @@ public class ToolTracker implements ToolRegistry {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
     private volatile EventPublisher events;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    private volatile PolicyService policies;
 
     @Activate
     public ToolTracker(BundleContext context, AllowlistConfig config,
@@ -140,15 +148,54 @@ public class ToolTracker implements ToolRegistry {
         return snapshot;
     }
 
+    /**
+     * The tools a profile may list: visible in the registry and allowed by the allowlist guardrail of the
+     * profile's active policy. No policy engine, no policy, no allowlist rules: nothing (deny by default).
+     */
     @Override
     public List<ToolDescriptor> visible(String profile) {
-        return snapshot.visibleDescriptors;
+        Guardrail.Rules allowlist = allowlist(profile);
+        if (allowlist == null) {
+            return List.of();
+        }
+        List<ToolDescriptor> out = new ArrayList<>();
+        for (ToolDescriptor descriptor : snapshot.visibleDescriptors) {
+            if (allowed(allowlist, descriptor, profile)) {
+                out.add(descriptor);
+            }
+        }
+        return out;
     }
 
     @Override
     public Optional<ToolDescriptor> find(String name, String profile) {
         ToolEntry entry = snapshot.visible.get(name);
-        return entry == null ? Optional.empty() : Optional.of(entry.descriptor);
+        Guardrail.Rules allowlist = allowlist(profile);
+        return entry == null || allowlist == null || !allowed(allowlist, entry.descriptor, profile)
+            ? Optional.empty() : Optional.of(entry.descriptor);
+    }
+
+    private Guardrail.Rules allowlist(String profile) {
+        PolicyService engine = policies;
+        if (engine == null) {
+            return null;
+        }
+        try {
+            return engine.active(profile).map(p -> p.rules("allowlist")).orElse(null);
+        } catch (RuntimeException e) {
+            LOG.warn("Allowlist of profile '{}' unavailable: {}", profile, String.valueOf(e));
+            return null;
+        }
+    }
+
+    private static boolean allowed(Guardrail.Rules allowlist, ToolDescriptor descriptor, String profile) {
+        try {
+            Decision decision = allowlist.check(new GuardrailChain.Call(descriptor, Map.of(), profile, "", "",
+                "", "", true));
+            return decision != null && decision.verdict() != Verdict.DENY;
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
     }
 
     @Override

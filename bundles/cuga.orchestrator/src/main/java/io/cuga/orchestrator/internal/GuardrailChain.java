@@ -1,0 +1,201 @@
+package io.cuga.orchestrator.internal;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.cuga.api.decision.Decision;
+import io.cuga.api.decision.Verdict;
+import io.cuga.api.dispatch.CallOutcome;
+import io.cuga.api.guardrail.GuardedCall;
+import io.cuga.api.guardrail.Guardrail;
+import io.cuga.api.policy.Policy;
+import io.cuga.api.policy.PolicyService;
+import io.cuga.api.tool.ToolDescriptor;
+
+/**
+ * Runs the guardrails a profile's policy names, in the policy's order, on one policy snapshot. Fails closed:
+ * no policy engine, no policy for the profile, a guardrail type whose bundle is gone, a guardrail that throws or
+ * answers nothing: each denies, naming why.
+ */
+final class GuardrailChain {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GuardrailChain.class);
+
+    /** The guardrail name used for denials the chain itself makes. */
+    static final String POLICY = "policy";
+
+    private GuardrailChain() {
+    }
+
+    /** The chain's verdict on a call, and what must be told when the call ends. */
+    static final class Result {
+        final Policy policy;
+        final Decision decision;
+        final List<Decision> decisions;
+        final List<Guardrail.Rules> checked;
+
+        Result(Policy policy, Decision decision, List<Decision> decisions, List<Guardrail.Rules> checked) {
+            this.policy = policy;
+            this.decision = decision;
+            this.decisions = decisions;
+            this.checked = checked;
+        }
+
+        /** Tells every guardrail that saw the call how it ended; a guardrail failing here is logged only. */
+        void complete(GuardedCall call, Decision finalDecision, CallOutcome outcome) {
+            for (Guardrail.Rules rules : checked) {
+                try {
+                    rules.complete(call, finalDecision, outcome);
+                } catch (RuntimeException | LinkageError e) {
+                    LOG.warn("Guardrail rules {} failed to complete call {}: {}", rules.getClass().getName(),
+                        call.callId(), String.valueOf(e));
+                }
+            }
+        }
+    }
+
+    /**
+     * @param policies the policy engine, or null when its bundle is absent
+     * @param call the call
+     * @param progress told which guardrail runs, for a timeout message
+     * @return the decision; in a dry run every guardrail decides, otherwise the chain stops at the first deny
+     */
+    static Result run(PolicyService policies, GuardedCall call, Progress progress) {
+        if (policies == null) {
+            Decision deny = Decision.deny(POLICY, "no_policy_engine",
+                "the policy engine (bundle cuga.policy) is not running: every call is denied until it is");
+            return new Result(null, deny, List.of(deny), List.of());
+        }
+        Optional<Policy> active;
+        try {
+            active = policies.active(call.profile());
+        } catch (RuntimeException e) {
+            LOG.warn("Policy lookup for profile '{}' failed: {}", call.profile(), String.valueOf(e));
+            Decision deny = Decision.deny(POLICY, "policy_error", "the policy of profile '" + call.profile()
+                + "' could not be read (" + e.getClass().getSimpleName() + ")");
+            return new Result(null, deny, List.of(deny), List.of());
+        }
+        if (active.isEmpty()) {
+            Decision deny = Decision.deny(POLICY, "no_policy",
+                "profile '" + call.profile() + "' has no active policy");
+            return new Result(null, deny, List.of(deny), List.of());
+        }
+        Policy policy = active.get();
+        Decision combined = Decision.allow();
+        List<Decision> decisions = new ArrayList<>();
+        List<Guardrail.Rules> checked = new ArrayList<>();
+        for (String type : policy.guardrails()) {
+            progress.at(type);
+            Decision decision;
+            Guardrail.Rules rules = null;
+            try {
+                rules = policy.rules(type);
+                if (rules == null) {
+                    decision = Decision.deny(type, "guardrail_missing", "guardrail type '" + type
+                        + "' named by the policy of profile '" + policy.profile() + "' is not installed");
+                } else {
+                    checked.add(rules);
+                    decision = rules.check(call);
+                    if (decision == null) {
+                        decision = Decision.deny(type, "no_decision", "guardrail '" + type + "' gave no decision");
+                    }
+                }
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("Guardrail '{}' failed on call {}: {}", type, call.callId(), String.valueOf(e));
+                decision = Decision.deny(type, rules == null ? "guardrail_missing" : "guardrail_error",
+                    "guardrail '" + type + "' failed (" + e.getClass().getSimpleName() + "): the call is denied");
+            }
+            decisions.add(decision);
+            // the strictest verdict wins; among equals, the first names the chain's decision
+            if (decision.verdict().ordinal() > combined.verdict().ordinal()) {
+                combined = decision;
+            }
+            if (decision.verdict() == Verdict.DENY && !call.dryRun()) {
+                break;
+            }
+        }
+        return new Result(policy, combined, List.copyOf(decisions), checked);
+    }
+
+    /** Where the chain is, so a timeout can name the guardrail that did not answer. */
+    interface Progress {
+        void at(String type);
+    }
+
+    /** A call as the guardrails see it. */
+    static final class Call implements GuardedCall {
+        private final ToolDescriptor tool;
+        private final Map<String, Object> arguments;
+        private final String profile;
+        private final String session;
+        private final String caller;
+        private final String callId;
+        private final String traceId;
+        private final Instant startedAt;
+        private final boolean dryRun;
+
+        Call(ToolDescriptor tool, Map<String, Object> arguments, String profile, String session, String caller,
+            String callId, String traceId, boolean dryRun) {
+            this.tool = tool;
+            this.arguments = arguments;
+            this.profile = profile;
+            this.session = session;
+            this.caller = caller;
+            this.callId = callId;
+            this.traceId = traceId;
+            this.startedAt = Instant.now();
+            this.dryRun = dryRun;
+        }
+
+        @Override
+        public ToolDescriptor tool() {
+            return tool;
+        }
+
+        @Override
+        public Map<String, Object> arguments() {
+            return arguments;
+        }
+
+        @Override
+        public String profile() {
+            return profile;
+        }
+
+        @Override
+        public String session() {
+            return session;
+        }
+
+        @Override
+        public String caller() {
+            return caller;
+        }
+
+        @Override
+        public String callId() {
+            return callId;
+        }
+
+        @Override
+        public String traceId() {
+            return traceId;
+        }
+
+        @Override
+        public Instant startedAt() {
+            return startedAt;
+        }
+
+        @Override
+        public boolean dryRun() {
+            return dryRun;
+        }
+    }
+}
