@@ -96,7 +96,7 @@ public final class ApiServlet extends HttpServlet {
         @AttributeDefinition(name = "Required readiness checks",
             description = "Names of ReadinessCheck services that must be present; /ready answers 503 while one "
                 + "is missing.")
-        String[] required_checks() default {"orchestrator"};
+        String[] required_checks() default {"orchestrator", "policy"};
     }
 
     /** The effective configuration, swapped whole on a change. */

