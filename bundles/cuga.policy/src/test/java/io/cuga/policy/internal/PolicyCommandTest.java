@@ -171,8 +171,7 @@ class PolicyCommandTest {
         YamlTree.Parsed shipped = YamlTree.parse(Files.readAllBytes(folder.resolve("default.yaml")), "default.yaml");
         DocumentHeader header = DocumentHeader.read(shipped.root(), "default", java.util.Set.of());
         assertThat(header.guardrails()).contains("allowlist");
-        assertThat(String.valueOf(header.sections().get("allowlist").get("allow"))).contains("calculator");
-        assertThat(header.sections().get("allowlist")).containsEntry("bundles", java.util.List.of("cuga.tool.*"));
+        assertThat(header.sections()).containsKey("allowlist");
 
         StringBuilder uncommented = new StringBuilder();
         boolean inDocument = false;
