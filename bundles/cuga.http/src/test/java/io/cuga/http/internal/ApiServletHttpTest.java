@@ -116,6 +116,24 @@ class ApiServletHttpTest {
     class Readiness {
 
         @Test
+        void byDefaultTheOrchestratorAndThePolicyChecksAreRequired() throws Exception {
+            servlet.modified(Configs.defaults(ApiServlet.Config.class));
+            servlet.bindReadinessCheck(new TestDoubles.Check("orchestrator", true));
+            JettyHarness.Reply reply = http.get("/ready");
+            assertThat(reply.status()).isEqualTo(503);
+            assertThat(reply.text()).contains("no readiness check named 'policy'");
+            servlet.bindReadinessCheck(new TestDoubles.Check("policy", true));
+            assertThat(http.get("/ready").status()).isEqualTo(200);
+        }
+
+        /** The other readiness tests are about one required check: the orchestrator's. */
+        @org.junit.jupiter.api.BeforeEach
+        void onlyTheOrchestratorRequired() {
+            servlet.modified(Configs.of(ApiServlet.Config.class,
+                Map.of("required_checks", new String[] {"orchestrator"})));
+        }
+
+        @Test
         void notReadyWithoutAnOrchestratorCheck() throws Exception {
             servlet.bindReadinessCheck(new TestDoubles.Check("store", true));
             JettyHarness.Reply reply = http.get("/ready");

@@ -97,6 +97,7 @@ class OpenApiCoverageTest {
         servlet.bindDispatcher(new TestDoubles.ScriptedDispatcher());
         servlet.bindToolRegistry(new TestDoubles.FixedRegistry());
         servlet.bindReadinessCheck(new TestDoubles.Check("orchestrator", true));
+        servlet.bindReadinessCheck(new TestDoubles.Check("policy", true));
         try (JettyHarness http = JettyHarness.api(servlet)) {
             for (String operation : documented(document())) {
                 String method = operation.substring(0, operation.indexOf(' '));
