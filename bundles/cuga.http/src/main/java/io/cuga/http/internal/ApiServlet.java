@@ -212,7 +212,7 @@ public final class ApiServlet extends HttpServlet {
             }
         } catch (ApiException e) {
             if (!response.isCommitted()) {
-                Responses.error(response, e);
+                Responses.error(request, response, e);
             }
         } catch (RuntimeException | IOException e) {
             failed(request, response, trace, method, path, e);

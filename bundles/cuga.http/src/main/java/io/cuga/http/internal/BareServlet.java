@@ -45,7 +45,7 @@ final class BareServlet extends HttpServlet {
             body.put("callId", TraceContext.newTraceId());
             Responses.json(response, 200, body);
         } catch (ApiException e) {
-            Responses.error(response, e);
+            Responses.error(request, response, e);
         }
     }
 

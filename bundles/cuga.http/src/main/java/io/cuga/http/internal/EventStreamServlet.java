@@ -216,7 +216,7 @@ public final class EventStreamServlet extends HttpServlet implements EventSink {
                 clients.add(client);
             }
         } catch (ApiException e) {
-            Responses.error(response, e);
+            Responses.error(request, response, e);
             return;
         }
         try {

@@ -147,7 +147,7 @@ public final class PolicyServlet extends HttpServlet {
             }
         } catch (ApiException e) {
             if (!response.isCommitted()) {
-                Responses.error(response, e);
+                Responses.error(request, response, e);
             }
         } catch (RuntimeException | IOException e) {
             if (e instanceof EOFException) {

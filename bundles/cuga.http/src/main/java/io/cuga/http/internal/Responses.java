@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.cuga.api.decision.Decision;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /** Writes JSON answers: serialised to bytes first, so every response has a Content-Length and no chunking. */
@@ -59,6 +60,19 @@ final class Responses {
     static void error(HttpServletResponse response, ApiException error) throws IOException {
         error.headers().forEach(response::setHeader);
         json(response, error.status(), errorBody(error.code(), error.getMessage(), error.details()));
+    }
+
+    /**
+     * Answers an error to a request whose body may be left unread (refused for its size, type or auth before it
+     * was read): the connection is closed after the answer, so a client never sends its next request on a
+     * connection the server is about to drop because of the unread bytes.
+     */
+    static void error(HttpServletRequest request, HttpServletResponse response, ApiException error)
+        throws IOException {
+        if (request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null) {
+            response.setHeader("Connection", "close");
+        }
+        error(response, error);
     }
 
     /**
