@@ -8,30 +8,22 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 import io.cuga.api.guardrail.Guardrail;
-import io.cuga.api.policy.Policy;
 import io.cuga.api.policy.PolicyException;
-import io.cuga.api.policy.PolicyService;
-import io.cuga.guardrail.budget.BudgetUsage;
-import io.cuga.guardrail.budget.BudgetView;
 
 /**
  * The {@code budget} guardrail: calls, cost and tokens per profile, session or task. A call reserves on every
  * limit before it runs, atomically, and settles (or releases) when it has ended, so concurrent calls never
  * overspend. The amounts live in a {@link BudgetLedger} owned by this component, so a policy reload keeps them.
- * Also the {@link BudgetView} of the active policies, for the budgets route.
+ * ({@link PolicyBudgetView} shows what the active policies' budgets have spent.)
  *
  * <p>A public no-arg constructor, so {@code cuga policy check} finds it with {@link java.util.ServiceLoader}
  * outside OSGi.
  */
-@Component(service = {Guardrail.class, BudgetView.class})
+@Component(service = Guardrail.class)
 @GuardrailService(type = BudgetGuardrail.TYPE, order = 500)
-public final class BudgetGuardrail implements Guardrail, BudgetView {
+public final class BudgetGuardrail implements Guardrail {
 
     /** The guardrail type and section key. */
     public static final String TYPE = "budget";
@@ -39,7 +31,6 @@ public final class BudgetGuardrail implements Guardrail, BudgetView {
     static final BigDecimal DEFAULT_WARN_RATIO = new BigDecimal("0.8");
 
     private final BudgetLedger ledger;
-    private volatile PolicyService policies;
 
     /** Creates the guardrail with an in-memory ledger. */
     public BudgetGuardrail() {
@@ -48,28 +39,6 @@ public final class BudgetGuardrail implements Guardrail, BudgetView {
 
     BudgetGuardrail(BudgetLedger ledger) {
         this.ledger = ledger;
-    }
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-        policyOption = ReferencePolicyOption.GREEDY)
-    void setPolicies(PolicyService service) {
-        this.policies = service;
-    }
-
-    void unsetPolicies(PolicyService service) {
-        if (this.policies == service) {
-            this.policies = null;
-        }
-    }
-
-    @Override
-    public List<BudgetUsage> usage(String profile, String session) {
-        PolicyService service = policies;
-        if (service == null || profile == null) {
-            return List.of();
-        }
-        Guardrail.Rules rules = service.active(profile).map((Policy p) -> p.rules(TYPE)).orElse(null);
-        return rules instanceof BudgetRules ? ((BudgetRules) rules).usage(session == null ? "" : session) : List.of();
     }
 
     @Override

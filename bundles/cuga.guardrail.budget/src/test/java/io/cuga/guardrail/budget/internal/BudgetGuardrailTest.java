@@ -377,26 +377,27 @@ class BudgetGuardrailTest {
 
     @Test
     void theViewShowsTheActivePolicysProfileAndSessionBudgets() throws Exception {
-        assertThat(guardrail.usage("default", "s1")).isEmpty(); // no policy service
+        PolicyBudgetView view = new PolicyBudgetView();
+        assertThat(view.usage("default", "s1")).isEmpty(); // no policy service
         Guardrail.Rules rules = compile(limit("calls", "session", 50), limit("cost", "profile", 2.5, "on_exceed", "warn"),
             limit("tokens", "task", 100));
         PolicyService service = policyService("default", rules);
-        guardrail.setPolicies(service);
+        view.setPolicies(service);
         Call inFlight = call();
         rules.check(inFlight);
         run(rules, call(), CallOutcome.Status.OK, Map.of("cost", 0.75));
 
-        List<BudgetUsage> usage = guardrail.usage("default", "s1");
+        List<BudgetUsage> usage = view.usage("default", "s1");
         assertThat(usage).containsExactly(
             new BudgetUsage("calls", "session", "s1", new BigDecimal("1"), new BigDecimal("1"), new BigDecimal("50"), 0.8,
                 "block", 0),
             new BudgetUsage("cost", "profile", "default", new BigDecimal("0.75"), new BigDecimal("0"), new BigDecimal("2.5"),
                 0.8, "warn", 0));
         assertThat(usage.get(0).exhausted()).isFalse();
-        assertThat(guardrail.usage("default", "s2").get(0).spent()).isEqualTo(new BigDecimal("0"));
-        assertThat(guardrail.usage("nobody", "s1")).isEmpty();
-        guardrail.unsetPolicies(service);
-        assertThat(guardrail.usage("default", "s1")).isEmpty();
+        assertThat(view.usage("default", "s2").get(0).spent()).isEqualTo(new BigDecimal("0"));
+        assertThat(view.usage("nobody", "s1")).isEmpty();
+        view.unsetPolicies(service);
+        assertThat(view.usage("default", "s1")).isEmpty();
     }
 
     /** The policy service of the loader, reduced to what the view asks: one profile with these rules. */
