@@ -106,7 +106,10 @@ public class ChainBenchmark {
         /** @param thread which benchmark thread this is */
         @Setup(Level.Trial)
         public void setUp(ThreadParams thread) {
-            int index = thread.getThreadIndex();
+            setUp(thread.getThreadIndex());
+        }
+
+        void setUp(int index) {
             for (int i = 0; i < IDS; i++) {
                 callIds[i] = "call-" + index + "-" + i;
             }
