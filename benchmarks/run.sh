@@ -4,6 +4,8 @@
 #   benchmarks/run.sh              the published set: chain, reload, first reload after start (about 6 minutes)
 #   benchmarks/run.sh quick        the same benchmarks, one short iteration each (a smoke run, about 1 minute)
 #   benchmarks/run.sh -- ARGS...   JMH itself with ARGS, e.g.  -- ChainBenchmark.latency -p rules=100 -prof gc
+#                                  (a -jvmArgsAppend given here replaces the server's JVM options the
+#                                  benchmark classes set: repeat them in it)
 #
 # Settings for the project's 2-core machines: one benchmark thread (the other core is left to the JIT, the
 # GC and the OS), one fork per benchmark with the server's own JVM options (set in the benchmark classes),
@@ -63,7 +65,7 @@ case "$MODE" in
     FIRST=(-f 2 -t 1 -wi 0 -i 1)
     ;;
   -h|--help|help)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   *)
