@@ -85,7 +85,7 @@ class SlowExporterTest {
         assertThat(ObservabilityTest.read(server.data.resolve("events/events.jsonl")))
             .contains("\"sink\":\"" + EventProbes.SLOW_SINK + "\",\"state\":\"active\"")
             .containsPattern("\"sink\":\"" + EventProbes.SLOW_SINK + "\"[^}]*\"capacity\":20");
-        for (String sink : new String[] {"jsonl", "prometheus", "sse"}) {
+        for (String sink : new String[] {"jsonl", "prometheus"}) {
             assertThat(sample(after, "cuga_exporter_dropped_events_total", "sink", sink)).as(sink).isEqualTo(0.0);
         }
         assertThat(server.logText()).contains("Event exporter '" + EventProbes.SLOW_SINK + "' dropped");

@@ -27,7 +27,7 @@ import io.cuga.api.event.EventSink;
 final class SinkChannel {
 
     /** How long the delivery thread waits between looks at the buffer while events keep coming. */
-    static final long LINGER_MILLIS = 2;
+    static final long LINGER_MILLIS = 10;
 
     /** After this long without events the thread sleeps until woken. */
     static final long IDLE_MILLIS = 200;

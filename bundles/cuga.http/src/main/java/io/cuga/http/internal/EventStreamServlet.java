@@ -11,6 +11,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -19,6 +21,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -43,15 +47,15 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * {@code GET /api/v1/events} (admin): every event as server-sent events. It is an {@link EventSink} (name
- * {@value #SINK_NAME}) behind the event publisher, so events arrive redacted and on the publisher's thread for
- * this sink. Each event is serialised once and offered to every connected client's bounded buffer; a client whose
+ * {@code GET /api/v1/events} (admin): every event as server-sent events. While at least one stream is open it
+ * is registered as an {@link EventSink} (name {@value #SINK_NAME}) behind the event publisher, so events arrive
+ * redacted and on the publisher's thread for this sink; with no stream open it is not registered, and costs the
+ * publisher nothing. Each event is serialised once and offered to every connected client's bounded buffer; a client whose
  * buffer is full is dropped at once (it gets a last {@code overflow} event when its connection still takes one)
  * and nobody waits for it. Each stream is written by its request thread, which sends a {@code : ping} comment
  * every {@code heartbeat.seconds} while nothing happens, so a vanished client is noticed.
  */
-@Component(service = {Servlet.class, EventSink.class}, configurationPid = EventStreamServlet.PID,
-    property = EventSink.NAME + "=" + EventStreamServlet.SINK_NAME)
+@Component(service = Servlet.class, configurationPid = EventStreamServlet.PID)
 @Designate(ocd = EventStreamServlet.Config.class)
 @HttpWhiteboardServletName(EventStreamServlet.NAME)
 @HttpWhiteboardServletPattern(EventStreamServlet.PATTERN)
@@ -135,17 +139,21 @@ public final class EventStreamServlet extends HttpServlet implements EventSink {
     }
 
     private final transient TokenAuthenticator authenticator;
+    private final transient BundleContext context;
     private final transient List<Client> clients = new CopyOnWriteArrayList<>();
+    private transient ServiceRegistration<EventSink> sink;
     private final transient AtomicLong sequence = new AtomicLong();
     private transient volatile Settings settings;
 
     /**
      * @param authenticator the bearer tokens
+     * @param context to register the sink while streams are open (null in tests: then register by hand)
      * @param config the configuration
      */
     @Activate
-    public EventStreamServlet(@Reference TokenAuthenticator authenticator, Config config) {
+    public EventStreamServlet(@Reference TokenAuthenticator authenticator, BundleContext context, Config config) {
         this.authenticator = authenticator;
+        this.context = context;
         modified(config);
     }
 
@@ -159,10 +167,40 @@ public final class EventStreamServlet extends HttpServlet implements EventSink {
     /** Ends every open stream. */
     @Deactivate
     void deactivate() {
-        for (Client client : clients) {
-            close(client);
+        synchronized (clients) {
+            for (Client client : clients) {
+                close(client);
+            }
+            clients.clear();
+            updateSink();
         }
-        clients.clear();
+    }
+
+    /** Registers the sink when the first stream opens and unregisters it when the last one ends. */
+    private void updateSink() {
+        if (context == null) {
+            return;
+        }
+        if (!clients.isEmpty() && sink == null) {
+            Dictionary<String, Object> properties = new Hashtable<>();
+            properties.put(EventSink.NAME, SINK_NAME);
+            sink = context.registerService(EventSink.class, this, properties);
+        } else if (clients.isEmpty() && sink != null) {
+            try {
+                sink.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the bundle is stopping and the framework unregistered it already
+            }
+            sink = null;
+        }
+    }
+
+    private void remove(Client client) {
+        synchronized (clients) {
+            if (clients.remove(client)) {
+                updateSink();
+            }
+        }
     }
 
     /** @return the number of open streams */
@@ -184,7 +222,7 @@ public final class EventStreamServlet extends HttpServlet implements EventSink {
                 frame = frame(sequence.incrementAndGet(), event);
             }
             if (!client.queue.offer(frame)) {
-                // too slow: dropped now, never waited for
+                // too slow: dropped now, never waited for (the sink stays registered until its stream ends)
                 client.overflowed = true;
                 clients.remove(client);
                 LOG.info("Event stream of {} dropped: it fell more than {} events behind", client.principal,
@@ -214,6 +252,7 @@ public final class EventStreamServlet extends HttpServlet implements EventSink {
                         Map.of("maxClients", current.maxClients()));
                 }
                 clients.add(client);
+                updateSink();
             }
         } catch (ApiException e) {
             Responses.error(request, response, e);
@@ -222,7 +261,10 @@ public final class EventStreamServlet extends HttpServlet implements EventSink {
         try {
             stream(response, client);
         } finally {
-            clients.remove(client);
+            remove(client);
+            synchronized (clients) {
+                updateSink(); // also after an overflow, which removed the client already
+            }
         }
     }
 

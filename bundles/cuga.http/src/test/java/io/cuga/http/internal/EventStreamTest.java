@@ -51,7 +51,7 @@ class EventStreamTest {
     void start(Map<String, Object> config) throws Exception {
         TokenAuthenticator auth = new TokenAuthenticator(Configs.defaults(TokenAuthenticator.Config.class),
             Map.of("CUGA_ADMIN_TOKEN", ADMIN, "AGENT_TOKEN", AGENT), null, TokenTable.CONSTANT_TIME);
-        events = new EventStreamServlet(auth, Configs.of(EventStreamServlet.Config.class, config));
+        events = new EventStreamServlet(auth, null, Configs.of(EventStreamServlet.Config.class, config));
         ApiServlet api = new ApiServlet(auth, Configs.defaults(ApiServlet.Config.class));
         Map<jakarta.servlet.Servlet, String[]> servlets = new LinkedHashMap<>();
         servlets.put(api, JettyHarness.API_PATTERNS);

@@ -1,6 +1,5 @@
 package io.cuga.exporter.jsonl.internal;
 
-import java.io.ByteArrayOutputStream;
 import java.io.Flushable;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -85,7 +84,7 @@ public final class JsonlExporter implements EventSink, Flushable {
 
     private final Path defaultFile;
     private final Object lock = new Object();
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream(512);
+    private final EventJson json = new EventJson();
     private Settings settings;
     private OutputStream out;
     private long size;
@@ -157,22 +156,16 @@ public final class JsonlExporter implements EventSink, Flushable {
     @Override
     public void accept(Event event) {
         synchronized (lock) {
-            line.reset();
-            try {
-                EventJson.write(event, line);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot serialise an event of type " + event.type(), e);
-            }
-            line.write('\n');
+            int length = json.write(event) + 1; // and a line feed
             try {
                 if (out == null) {
                     open();
                 }
-                if (size > 0 && size + line.size() > settings.maxFileBytes()) {
+                if (size > 0 && size + length > settings.maxFileBytes()) {
                     roll();
                 }
-                line.writeTo(out);
-                size += line.size();
+                json.writeTo(out, (byte) '\n');
+                size += length;
                 if (System.nanoTime() - lastFlush >= settings.flushIntervalNanos()) {
                     flushLocked();
                 }
