@@ -143,4 +143,19 @@ class PolicyTest {
             }
         }
     }
+
+    @Test
+    void theOfflineCheckUsesTheSameRulesAsTheServer() throws Exception {
+        Path broken = server.work.resolve("broken.yaml");
+        Files.writeString(broken, "profile: broken\nguardrails: [allowlist]\nallowlist:\n  allow: [x]\n  nope: 1\n",
+            StandardCharsets.UTF_8);
+        ProcessBuilder check = new ProcessBuilder(CugaServer.root().resolve("cuga").toString(), "policy", "check",
+            policy.toString(), broken.toString()).redirectErrorStream(true);
+        check.environment().put("CUGA_NO_BUILD", "1");
+        check.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process process = check.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(output).isEqualTo(1);
+        assertThat(output).contains("broken.yaml:5:3").contains("nope").contains("default.yaml: ok");
+    }
 }
