@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Throughput of guarded calculator calls with the observability feature's bundles running (event publisher,
+# JSON Lines and Prometheus exporters), with them running and one client reading GET /api/v1/events, and with
+# them stopped (no EventPublisher: the orchestrator then builds no events at all). One server, warmed up once;
+# the bundles are stopped and started again through the Web Console between runs, as an operator would remove
+# and reinstall exporters at run time, and the order of the three states changes every round, so a machine that
+# gets busier or quieter during the run hurts them alike. Besides requests/s it reports the server's own CPU time
+# per call (user + system, from /proc), which other load on the machine disturbs less. Prints the medians.
+#   ops/bench/observability-overhead.sh [rounds=5] [seconds=15] [connections=32] [threads=2]
+# Needs wrk (Debian package wrk). Loopback only.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+ROUNDS="${1:-5}"; DURATION="${2:-15}"; CONNECTIONS="${3:-32}"; THREADS="${4:-2}"
+command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
+ensure_built
+[ -f "$ROOT/features/target/cuga/features/observability.json" ] || { echo "no observability feature" >&2; exit 1; }
+
+LUA="$(mktemp --suffix=.lua)"
+cat >"$LUA" <<LUA
+wrk.method = "POST"
+wrk.body = '{"arguments":{"expression":"2*(3+4)"}}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $BENCH_TOKEN"
+done = function(summary, latency, requests)
+  io.write(string.format("non2xx=%d\n", summary.errors.status))
+  io.write(string.format("p50_ms=%.3f p99_ms=%.3f\n", latency:percentile(50)/1000, latency:percentile(99)/1000))
+end
+LUA
+SSE_PID=
+trap '[ -n "$SSE_PID" ] && kill "$SSE_PID" 2>/dev/null; stop_server; rm -f "$LUA"' EXIT
+start_server
+INVOKE="$BASE/api/v1/tools/calculator/invoke"
+
+# the Web Console with the generated login, to stop and start bundles
+CONSOLE_USER="$(sed -n 's/^user=//p' "$WORK/data/secrets/console.credentials")"
+CONSOLE_PASSWORD="$(sed -n 's/^password=//p' "$WORK/data/secrets/console.credentials")"
+console() { curl -fs -u "$CONSOLE_USER:$CONSOLE_PASSWORD" "$@"; }
+bundle_id() {
+  console "$BASE/system/console/bundles.json" | python3 -c \
+    "import json,sys; print(next(b['id'] for b in json.load(sys.stdin)['data'] if b['symbolicName'] == '$1'))"
+}
+OBSERVABILITY=()
+for bsn in cuga.events cuga.exporter.jsonl cuga.exporter.prometheus; do OBSERVABILITY+=("$(bundle_id "$bsn")"); done
+set_observability() { # start|stop
+  for id in "${OBSERVABILITY[@]}"; do console -o /dev/null -X POST -d "action=$1" "$BASE/system/console/bundles/$id"; done
+  local want=0; [ "$1" = start ] && want=1
+  for _ in $(seq 1 100); do # the publisher comes and goes with cuga.events; /metrics with the exporter
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/metrics")" = "$([ $want = 1 ] && echo 200 || echo 404)" ] && return 0
+    sleep 0.1
+  done
+  echo "observability bundles did not $1" >&2; exit 1
+}
+
+measure() { # -> "requests/s cpu_us_per_call p50 p99"
+  local ticks0 ticks1 out requests
+  ticks0="$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")"
+  out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$LUA" "$INVOKE")"
+  ticks1="$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")"
+  grep -q '^non2xx=0$' <<<"$out" || { echo "$out" >&2; echo "non-2xx responses" >&2; exit 1; }
+  requests="$(awk '/ requests in / {print $1}' <<<"$out")"
+  echo "$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")" \
+    "$(awk -v t=$((ticks1 - ticks0)) -v r="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / hz / r * 1e6}')" \
+    "$(grep '^p50_ms' <<<"$out")"
+}
+
+declare -A rps cpu
+state() { # none|obs|sse
+  local r
+  case "$1" in
+    none) set_observability stop; r="$(measure)" ;;
+    obs) set_observability start; r="$(measure)" ;;
+    sse)
+      set_observability start
+      curl -sN -H "Authorization: Bearer $BENCH_TOKEN-admin" "$BASE/api/v1/events" >"$WORK/events.sse" &
+      SSE_PID=$!
+      r="$(measure)"
+      kill "$SSE_PID" 2>/dev/null || true; wait "$SSE_PID" 2>/dev/null || true; SSE_PID=
+      grep -q '^event: tool.call.complete' "$WORK/events.sse" || { echo "no events streamed" >&2; exit 1; }
+      rm -f "$WORK/events.sse"
+      ;;
+  esac
+  read -r a b _ <<<"$r"
+  rps[$1]+="$a "; cpu[$1]+="$b "
+  echo "round $round $1: $r (requests/s, server CPU µs/call, latency)" >&2
+}
+
+# warm up every path the measured states use
+wrk -t"$THREADS" -c"$CONNECTIONS" -d15s -s "$LUA" "$INVOKE" >/dev/null
+set_observability stop
+wrk -t"$THREADS" -c"$CONNECTIONS" -d5s -s "$LUA" "$INVOKE" >/dev/null
+orders=("none obs sse" "obs sse none" "sse none obs")
+for round in $(seq 1 "$ROUNDS"); do
+  for s in ${orders[$(( (round - 1) % 3 ))]}; do state "$s"; done
+done
+
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
+n="$(median "${rps[none]}")"; o="$(median "${rps[obs]}")"; s="$(median "${rps[sse]}")"
+cn="$(median "${cpu[none]}")"; co="$(median "${cpu[obs]}")"; cs="$(median "${cpu[sse]}")"
+echo "requests/s: without=$n with=$o with+sse_client=$s ratio=$(ratio "$o" "$n") ratio_sse=$(ratio "$s" "$n")"
+echo "server CPU µs/call: without=$cn with=$co with+sse_client=$cs without/with=$(ratio "$cn" "$co")" \
+  "without/with+sse=$(ratio "$cn" "$cs")"
+echo "(median of $ROUNDS rounds, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, java $(java -version 2>&1 | head -1))"
