@@ -6,6 +6,8 @@ import java.util.Map;
 
 import org.osgi.service.component.annotations.Component;
 
+import io.cuga.api.guardrail.PolicySection;
+import io.cuga.api.guardrail.GuardrailService;
 import io.cuga.api.guardrail.Guardrail;
 import io.cuga.api.policy.PolicyException;
 import io.cuga.api.tool.RiskTier;
@@ -32,12 +34,12 @@ public final class AllowlistGuardrail implements Guardrail {
 
     @Override
     public Rules compile(Map<String, Object> section, String profile) throws PolicyException {
-        Section root = Section.root(section).only("allow", "deny", "bundles", "risk");
+        PolicySection root = PolicySection.root(section).only("allow", "deny", "bundles", "risk");
         List<String> allow = root.strings("allow", List.of());
         List<String> deny = root.strings("deny", List.of());
         List<String> bundles = root.strings("bundles", List.of());
         Map<String, RiskTier> risk = new LinkedHashMap<>();
-        Section riskSection = root.object("risk");
+        PolicySection riskSection = root.object("risk");
         for (Map.Entry<String, Object> e : riskSection.entries().entrySet()) {
             String tool = e.getKey();
             String at = riskSection.path(tool);
@@ -45,7 +47,7 @@ public final class AllowlistGuardrail implements Guardrail {
                 throw new PolicyException(at, "'" + tool + "' is not a tool name (letters, digits, _ and -, 1 to 64)");
             }
             if (!(e.getValue() instanceof String)) {
-                throw new PolicyException(at, "a risk tier must be a string, not " + Section.describe(e.getValue()));
+                throw new PolicyException(at, "a risk tier must be a string, not " + PolicySection.describe(e.getValue()));
             }
             try {
                 risk.put(tool, RiskTier.parse((String) e.getValue()));

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.cuga.api.guardrail.PolicySection;
 import io.cuga.api.decision.Decision;
 import io.cuga.api.decision.Verdict;
 import io.cuga.api.guardrail.GuardedCall;
@@ -88,7 +89,7 @@ final class AllowlistRules implements Guardrail.Rules {
         for (Map.Entry<String, RiskTier> e : p.risk.entrySet()) {
             RiskTier mine = risk.get(e.getKey());
             if (mine == null || mine.compareTo(e.getValue()) < 0) {
-                throw new PolicyException("/risk/" + Section.escape(e.getKey()), "the parent sets '" + e.getKey() + "' to "
+                throw new PolicyException("/risk/" + PolicySection.escape(e.getKey()), "the parent sets '" + e.getKey() + "' to "
                     + e.getValue() + ": a profile may only raise a risk tier, not " + (mine == null ? "drop it" : "lower it to " + mine));
             }
         }

@@ -7,6 +7,8 @@ import java.util.Set;
 
 import org.osgi.service.component.annotations.Component;
 
+import io.cuga.api.guardrail.PolicySection;
+import io.cuga.api.guardrail.GuardrailService;
 import io.cuga.api.guardrail.Guardrail;
 import io.cuga.api.policy.PolicyException;
 import io.cuga.api.tool.RiskTier;
@@ -36,7 +38,7 @@ public final class ApprovalGuardrail implements Guardrail {
 
     @Override
     public Rules compile(Map<String, Object> section, String profile) throws PolicyException {
-        Section root = Section.root(section).only("tiers", "tools", "timeout_seconds");
+        PolicySection root = PolicySection.root(section).only("tiers", "tools", "timeout_seconds");
         List<String> tierNames = root.strings("tiers", DEFAULT_TIERS);
         Set<RiskTier> tiers = EnumSet.noneOf(RiskTier.class);
         for (int i = 0; i < tierNames.size(); i++) {

@@ -9,6 +9,8 @@ import java.util.Map;
 
 import org.osgi.service.component.annotations.Component;
 
+import io.cuga.api.guardrail.PolicySection;
+import io.cuga.api.guardrail.GuardrailService;
 import io.cuga.api.guardrail.Guardrail;
 import io.cuga.api.policy.PolicyException;
 
@@ -43,11 +45,11 @@ public final class BudgetGuardrail implements Guardrail {
 
     @Override
     public Rules compile(Map<String, Object> section, String profile) throws PolicyException {
-        Section root = Section.root(section).only("limits");
+        PolicySection root = PolicySection.root(section).only("limits");
         List<Limit> limits = new ArrayList<>();
-        List<Section> entries = root.objects("limits");
+        List<PolicySection> entries = root.objects("limits");
         for (int i = 0; i < entries.size(); i++) {
-            Section s = entries.get(i).only("kind", "scope", "ceiling", "warn_ratio", "on_exceed", "escalation", "estimate");
+            PolicySection s = entries.get(i).only("kind", "scope", "ceiling", "warn_ratio", "on_exceed", "escalation", "estimate");
             Limit.Kind kind = choice(s, "kind", null, Limit.Kind.class, "calls, cost, tokens");
             Limit.Scope scope = choice(s, "scope", null, Limit.Scope.class, "profile, session, task");
             long ceiling = amount(s, "ceiling", null, kind);
@@ -83,7 +85,7 @@ public final class BudgetGuardrail implements Guardrail {
         return new BudgetRules(profile, limits, ledger);
     }
 
-    private static <E extends Enum<E>> E choice(Section s, String key, String fallback, Class<E> type, String expected)
+    private static <E extends Enum<E>> E choice(PolicySection s, String key, String fallback, Class<E> type, String expected)
         throws PolicyException {
         String value = s.string(key, fallback);
         try {
@@ -94,7 +96,7 @@ public final class BudgetGuardrail implements Guardrail {
     }
 
     /** @return a non-negative amount in units: whole for calls and tokens, at most six decimals for cost */
-    private static long amount(Section s, String key, BigDecimal fallback, Limit.Kind kind) throws PolicyException {
+    private static long amount(PolicySection s, String key, BigDecimal fallback, Limit.Kind kind) throws PolicyException {
         BigDecimal value = s.number(key, fallback, BigDecimal.ZERO, Units.MAX);
         if (kind != Limit.Kind.COST && value.stripTrailingZeros().scale() > 0) {
             throw new PolicyException(s.path(key), key + " of " + kind.key() + " must be a whole number, not " + value.toPlainString());

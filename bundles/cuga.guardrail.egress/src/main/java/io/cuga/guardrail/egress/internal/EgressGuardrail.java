@@ -10,6 +10,7 @@ import java.util.function.Function;
 import org.osgi.service.component.annotations.Component;
 
 import io.cuga.api.guardrail.Guardrail;
+import io.cuga.api.guardrail.GuardrailService;
 import io.cuga.api.policy.PolicyException;
 
 /**
@@ -25,7 +26,7 @@ import io.cuga.api.policy.PolicyException;
  * </pre>
  */
 @Component(service = Guardrail.class)
-@GuardrailProperties(type = EgressRules.TYPE, order = 300)
+@GuardrailService(type = EgressRules.TYPE, order = 300)
 public class EgressGuardrail implements Guardrail {
 
     /** The section's keys. */

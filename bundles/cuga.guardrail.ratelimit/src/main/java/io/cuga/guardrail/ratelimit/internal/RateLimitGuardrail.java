@@ -8,6 +8,8 @@ import java.util.function.LongSupplier;
 
 import org.osgi.service.component.annotations.Component;
 
+import io.cuga.api.guardrail.PolicySection;
+import io.cuga.api.guardrail.GuardrailService;
 import io.cuga.api.guardrail.Guardrail;
 import io.cuga.api.policy.PolicyException;
 
@@ -46,11 +48,11 @@ public final class RateLimitGuardrail implements Guardrail {
 
     @Override
     public Rules compile(Map<String, Object> section, String profile) throws PolicyException {
-        Section root = Section.root(section).only("rules");
+        PolicySection root = PolicySection.root(section).only("rules");
         List<RateRule> rules = new ArrayList<>();
-        List<Section> entries = root.objects("rules");
+        List<PolicySection> entries = root.objects("rules");
         for (int i = 0; i < entries.size(); i++) {
-            Section r = entries.get(i).only("tool", "scope", "per_second", "burst");
+            PolicySection r = entries.get(i).only("tool", "scope", "per_second", "burst");
             String tool = r.string("tool", null);
             String scopeName = r.string("scope", "profile");
             RateRule.Scope scope;

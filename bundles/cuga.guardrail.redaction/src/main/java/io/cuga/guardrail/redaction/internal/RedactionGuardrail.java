@@ -5,6 +5,8 @@ import java.util.Map;
 
 import org.osgi.service.component.annotations.Component;
 
+import io.cuga.api.guardrail.PolicySection;
+import io.cuga.api.guardrail.GuardrailService;
 import io.cuga.api.guardrail.Guardrail;
 import io.cuga.api.policy.PolicyException;
 import io.cuga.guardrail.redaction.KeyRedactor;
@@ -30,7 +32,7 @@ public final class RedactionGuardrail implements Guardrail {
 
     @Override
     public Rules compile(Map<String, Object> section, String profile) throws PolicyException {
-        Section root = Section.root(section).only("keys");
+        PolicySection root = PolicySection.root(section).only("keys");
         List<String> keys = root.strings("keys", KeyRedactor.DEFAULT_KEYS);
         return new RedactionRules(KeyRedactor.of(keys));
     }

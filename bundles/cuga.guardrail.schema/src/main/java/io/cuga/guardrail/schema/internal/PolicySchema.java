@@ -14,6 +14,7 @@ import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 
+import io.cuga.api.guardrail.PolicySection;
 import io.cuga.api.policy.PolicyException;
 
 /**
@@ -109,13 +110,13 @@ final class PolicySchema {
         StringBuilder out = new StringBuilder();
         var location = error.getInstanceLocation();
         for (int i = 0; i < location.getNameCount(); i++) {
-            out.append('/').append(Section.escape(String.valueOf(location.getElement(i))));
+            out.append('/').append(PolicySection.escape(String.valueOf(location.getElement(i))));
         }
         String property = error.getProperty();
         if (property != null && ("required".equals(error.getKeyword())
             || "additionalProperties".equals(error.getKeyword())
             || "unevaluatedProperties".equals(error.getKeyword()))) {
-            out.append('/').append(Section.escape(property));
+            out.append('/').append(PolicySection.escape(property));
         }
         return out.toString();
     }

@@ -5,6 +5,8 @@ import java.util.Map;
 
 import org.osgi.service.component.annotations.Component;
 
+import io.cuga.api.guardrail.PolicySection;
+import io.cuga.api.guardrail.GuardrailService;
 import io.cuga.api.guardrail.Guardrail;
 import io.cuga.api.policy.PolicyException;
 import io.cuga.api.tool.Tool;
@@ -32,8 +34,8 @@ public final class SchemaGuardrail implements Guardrail {
 
     @Override
     public Rules compile(Map<String, Object> section, String profile) throws PolicyException {
-        Section root = Section.root(section).only("tools");
-        Section tools = root.object("tools");
+        PolicySection root = PolicySection.root(section).only("tools");
+        PolicySection tools = root.object("tools");
         Map<String, PolicySchema> schemas = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : tools.entries().entrySet()) {
             String name = e.getKey();
@@ -47,7 +49,7 @@ public final class SchemaGuardrail implements Guardrail {
             }
             if (!(value instanceof Map)) {
                 throw new PolicyException(at, "a tool's schema must be a JSON Schema object or the string \"tool\", not "
-                    + (value instanceof String ? "'" + value + "'" : Section.describe(value)));
+                    + (value instanceof String ? "'" + value + "'" : PolicySection.describe(value)));
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> schema = (Map<String, Object>) value;

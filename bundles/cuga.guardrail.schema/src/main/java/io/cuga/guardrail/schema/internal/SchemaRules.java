@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.cuga.api.guardrail.PolicySection;
 import io.cuga.api.decision.Decision;
 import io.cuga.api.decision.Verdict;
 import io.cuga.api.guardrail.GuardedCall;
@@ -47,7 +48,7 @@ final class SchemaRules implements Guardrail.Rules {
         }
         for (String tool : ((SchemaRules) parent).schemas.keySet()) {
             if (!schemas.containsKey(tool)) {
-                throw new PolicyException("/tools/" + Section.escape(tool), "the parent sets a schema for '" + tool
+                throw new PolicyException("/tools/" + PolicySection.escape(tool), "the parent sets a schema for '" + tool
                     + "': a profile may replace it with another schema, but not drop it back to the tool's own");
             }
         }

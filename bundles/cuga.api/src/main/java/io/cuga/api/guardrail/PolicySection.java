@@ -1,4 +1,4 @@
-package io.cuga.guardrail.budget.internal;
+package io.cuga.api.guardrail;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -11,40 +11,46 @@ import java.util.Map;
 import io.cuga.api.policy.PolicyException;
 
 /**
- * Reads one object of a policy section (JSON-compatible values) with typed getters. Every error is a
- * {@link PolicyException} whose path is a JSON pointer relative to the section.
+ * Reads one object of a guardrail's policy section (JSON-compatible values) with typed getters, for
+ * {@link Guardrail#compile(Map, String)}. Every error is a {@link PolicyException} whose path is a JSON pointer
+ * relative to the section, which the policy loader turns into a file, line and column.
+ *
+ * <pre>
+ * PolicySection root = PolicySection.root(section).only("tiers", "timeout_seconds");
+ * List&lt;String&gt; tiers = root.strings("tiers", List.of("DELETE", "FINANCIAL"));
+ * </pre>
  */
-final class Section {
+public final class PolicySection {
 
     private final Map<String, Object> values;
     private final String path;
 
-    private Section(Map<String, Object> values, String path) {
+    private PolicySection(Map<String, Object> values, String path) {
         this.values = values;
         this.path = path;
     }
 
     /** @return the section itself (path ""), empty when absent */
-    static Section root(Map<String, Object> section) {
-        return new Section(section == null ? Map.of() : section, "");
+    public static PolicySection root(Map<String, Object> section) {
+        return new PolicySection(section == null ? Map.of() : section, "");
     }
 
     /** @return this object's JSON pointer */
-    String path() {
+    public String path() {
         return path;
     }
 
     /** @return the JSON pointer of a key of this object */
-    String path(String key) {
+    public String path(String key) {
         return path + "/" + escape(key);
     }
 
-    boolean has(String key) {
+    public boolean has(String key) {
         return values.get(key) != null;
     }
 
     /** Refuses any key not in {@code allowed}. */
-    Section only(String... allowed) throws PolicyException {
+    public PolicySection only(String... allowed) throws PolicyException {
         List<String> known = Arrays.asList(allowed);
         for (Object key : values.keySet()) {
             if (!known.contains(key)) {
@@ -56,7 +62,7 @@ final class Section {
     }
 
     /** @return the string, or {@code fallback} when absent; required when the fallback is null */
-    String string(String key, String fallback) throws PolicyException {
+    public String string(String key, String fallback) throws PolicyException {
         Object v = values.get(key);
         if (v == null) {
             if (fallback == null) {
@@ -71,7 +77,7 @@ final class Section {
     }
 
     /** @return the list of non-empty strings, or {@code fallback} when absent */
-    List<String> strings(String key, List<String> fallback) throws PolicyException {
+    public List<String> strings(String key, List<String> fallback) throws PolicyException {
         Object v = values.get(key);
         if (v == null) {
             return fallback;
@@ -93,7 +99,7 @@ final class Section {
     }
 
     /** @return the number, or {@code fallback} when absent (required when null); within [min, max] */
-    BigDecimal number(String key, BigDecimal fallback, BigDecimal min, BigDecimal max) throws PolicyException {
+    public BigDecimal number(String key, BigDecimal fallback, BigDecimal min, BigDecimal max) throws PolicyException {
         Object v = values.get(key);
         if (v == null) {
             if (fallback == null) {
@@ -112,7 +118,7 @@ final class Section {
     }
 
     /** @return the whole number, or {@code fallback} when absent (required when null); within [min, max] */
-    long integer(String key, Long fallback, long min, long max) throws PolicyException {
+    public long integer(String key, Long fallback, long min, long max) throws PolicyException {
         Object v = values.get(key);
         if (v == null) {
             if (fallback == null) {
@@ -133,21 +139,21 @@ final class Section {
     }
 
     /** @return the nested object, or an empty one at that path when absent */
-    Section object(String key) throws PolicyException {
+    public PolicySection object(String key) throws PolicyException {
         Object v = values.get(key);
         if (v == null) {
-            return new Section(Map.of(), path(key));
+            return new PolicySection(Map.of(), path(key));
         }
-        return new Section(asMap(v, path(key), key), path(key));
+        return new PolicySection(asMap(v, path(key), key), path(key));
     }
 
     /** @return the nested object's raw entries in document order, empty when absent */
-    Map<String, Object> entries() {
+    public Map<String, Object> entries() {
         return new LinkedHashMap<>(values);
     }
 
     /** @return the list of objects, or an empty list when absent */
-    List<Section> objects(String key) throws PolicyException {
+    public List<PolicySection> objects(String key) throws PolicyException {
         Object v = values.get(key);
         if (v == null) {
             return List.of();
@@ -155,11 +161,11 @@ final class Section {
         if (!(v instanceof List)) {
             throw new PolicyException(path(key), key + " must be a list of objects, not " + describe(v));
         }
-        List<Section> out = new ArrayList<>();
+        List<PolicySection> out = new ArrayList<>();
         List<?> list = (List<?>) v;
         for (int i = 0; i < list.size(); i++) {
             String at = path(key) + "/" + i;
-            out.add(new Section(asMap(list.get(i), at, key + " entries"), at));
+            out.add(new PolicySection(asMap(list.get(i), at, key + " entries"), at));
         }
         return out;
     }
@@ -202,7 +208,7 @@ final class Section {
     }
 
     /** @return a short description of a value's JSON type, for error messages */
-    static String describe(Object v) {
+    public static String describe(Object v) {
         if (v == null) {
             return "null";
         }
@@ -225,7 +231,7 @@ final class Section {
     }
 
     /** @return a JSON-pointer token for a key */
-    static String escape(String token) {
+    public static String escape(String token) {
         return token.replace("~", "~0").replace("/", "~1");
     }
 }

@@ -1,4 +1,4 @@
-package io.cuga.guardrail.ratelimit.internal;
+package io.cuga.api.guardrail;
 
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
@@ -9,14 +9,15 @@ import java.lang.annotation.Target;
 import org.osgi.service.component.annotations.ComponentPropertyType;
 
 /**
- * The service properties of a {@link io.cuga.api.guardrail.Guardrail} component: {@code cuga.guardrail.type}
- * (String) and {@code cuga.guardrail.order} (Integer).
+ * The service properties of a {@link Guardrail} component, so a guardrail author writes
+ * {@code @GuardrailService(type = "budget", order = 500)} and never a property string:
+ * {@code cuga.guardrail.type} (String) and {@code cuga.guardrail.order} (Integer).
  */
 @ComponentPropertyType
 @Documented
 @Retention(RetentionPolicy.CLASS)
 @Target(ElementType.TYPE)
-@interface GuardrailService {
+public @interface GuardrailService {
 
     /** Property name prefix: element {@code type} becomes {@value io.cuga.api.guardrail.Guardrail#TYPE}. */
     String PREFIX_ = "cuga.guardrail.";
