@@ -6,6 +6,7 @@ import java.util.Map;
 
 import org.osgi.service.component.annotations.Component;
 
+import io.cuga.api.guardrail.GlobList;
 import io.cuga.api.guardrail.PolicySection;
 import io.cuga.api.guardrail.GuardrailService;
 import io.cuga.api.guardrail.Guardrail;
@@ -55,6 +56,6 @@ public final class AllowlistGuardrail implements Guardrail {
                 throw new PolicyException(at, ex.getMessage());
             }
         }
-        return new AllowlistRules(new Globs(allow), new Globs(deny), new Globs(bundles), risk);
+        return new AllowlistRules(new GlobList(allow), new GlobList(deny), new GlobList(bundles), risk);
     }
 }

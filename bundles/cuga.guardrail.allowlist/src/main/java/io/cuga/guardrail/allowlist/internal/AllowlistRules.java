@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.cuga.api.guardrail.GlobList;
 import io.cuga.api.guardrail.PolicySection;
 import io.cuga.api.decision.Decision;
 import io.cuga.api.decision.Verdict;
@@ -20,12 +21,12 @@ final class AllowlistRules implements Guardrail.Rules {
     /** Decision detail: the tool's effective risk tier name, the higher of its own and the policy's override. */
     static final String RISK = "risk";
 
-    private final Globs allow;
-    private final Globs deny;
-    private final Globs bundles;
+    private final GlobList allow;
+    private final GlobList deny;
+    private final GlobList bundles;
     private final Map<String, RiskTier> risk;
 
-    AllowlistRules(Globs allow, Globs deny, Globs bundles, Map<String, RiskTier> risk) {
+    AllowlistRules(GlobList allow, GlobList deny, GlobList bundles, Map<String, RiskTier> risk) {
         this.allow = allow;
         this.deny = deny;
         this.bundles = bundles;
@@ -68,20 +69,20 @@ final class AllowlistRules implements Guardrail.Rules {
         AllowlistRules p = (AllowlistRules) parent;
         List<String> childAllow = allow.patterns();
         for (int i = 0; i < childAllow.size(); i++) {
-            if (Globs.coveredBy(p.allow.patterns(), childAllow.get(i)) == null) {
+            if (GlobList.coveredBy(p.allow.patterns(), childAllow.get(i)) == null) {
                 throw new PolicyException("/allow/" + i, "'" + childAllow.get(i) + "' is not within the parent's allow list "
                     + p.allow + ": a profile may only narrow the tools its parent allows");
             }
         }
         for (String parentDeny : p.deny.patterns()) {
-            if (Globs.coveredBy(deny.patterns(), parentDeny) == null) {
+            if (GlobList.coveredBy(deny.patterns(), parentDeny) == null) {
                 throw new PolicyException("/deny", "the parent denies '" + parentDeny
                     + "': a profile may only add to its parent's deny list");
             }
         }
         List<String> childBundles = bundles.patterns();
         for (int i = 0; i < childBundles.size(); i++) {
-            if (Globs.coveredBy(p.bundles.patterns(), childBundles.get(i)) == null) {
+            if (GlobList.coveredBy(p.bundles.patterns(), childBundles.get(i)) == null) {
                 throw new PolicyException("/bundles/" + i, "'" + childBundles.get(i)
                     + "' is not within the parent's bundles " + p.bundles + ": a profile may only narrow them");
             }

@@ -7,6 +7,7 @@ import java.util.Set;
 
 import org.osgi.service.component.annotations.Component;
 
+import io.cuga.api.guardrail.GlobList;
 import io.cuga.api.guardrail.PolicySection;
 import io.cuga.api.guardrail.GuardrailService;
 import io.cuga.api.guardrail.Guardrail;
@@ -50,6 +51,6 @@ public final class ApprovalGuardrail implements Guardrail {
         }
         List<String> tools = root.strings("tools", List.of());
         long timeout = root.integer("timeout_seconds", DEFAULT_TIMEOUT_SECONDS, 1, MAX_TIMEOUT_SECONDS);
-        return new ApprovalRules(tiers, new Globs(tools), timeout);
+        return new ApprovalRules(tiers, new GlobList(tools), timeout);
     }
 }

@@ -4,6 +4,7 @@ import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 
+import io.cuga.api.guardrail.GlobList;
 import io.cuga.api.decision.Decision;
 import io.cuga.api.decision.Verdict;
 import io.cuga.api.guardrail.GuardedCall;
@@ -18,11 +19,11 @@ final class ApprovalRules implements Guardrail.Rules {
     static final String TIMEOUT_SECONDS = "timeoutSeconds";
 
     private final Set<RiskTier> tiers;
-    private final Globs tools;
+    private final GlobList tools;
     private final long timeoutSeconds;
     private final Map<String, Object> details;
 
-    ApprovalRules(Set<RiskTier> tiers, Globs tools, long timeoutSeconds) {
+    ApprovalRules(Set<RiskTier> tiers, GlobList tools, long timeoutSeconds) {
         this.tiers = tiers.isEmpty() ? EnumSet.noneOf(RiskTier.class) : EnumSet.copyOf(tiers);
         this.tools = tools;
         this.timeoutSeconds = timeoutSeconds;
@@ -58,7 +59,7 @@ final class ApprovalRules implements Guardrail.Rules {
             }
         }
         for (String glob : p.tools.patterns()) {
-            if (Globs.coveredBy(tools.patterns(), glob) == null) {
+            if (GlobList.coveredBy(tools.patterns(), glob) == null) {
                 throw new PolicyException("/tools", "the parent requires approval for tools matching '" + glob
                     + "': a profile may add tools, not remove them");
             }

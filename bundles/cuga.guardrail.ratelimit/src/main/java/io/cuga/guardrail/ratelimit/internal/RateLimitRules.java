@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.cuga.api.guardrail.GlobList;
 import io.cuga.api.decision.Decision;
 import io.cuga.api.decision.Verdict;
 import io.cuga.api.guardrail.GuardedCall;
@@ -40,7 +41,7 @@ final class RateLimitRules implements Guardrail.Rules {
         List<TokenBucket> taken = null;
         for (int i = 0; i < prefixes.length; i++) {
             RateRule rule = rules.get(i);
-            if (!Globs.matches(rule.tool(), tool)) {
+            if (!GlobList.matches(rule.tool(), tool)) {
                 continue;
             }
             String key = prefixes[i] + rule.scope().value(call);

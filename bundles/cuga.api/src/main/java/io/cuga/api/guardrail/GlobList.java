@@ -1,19 +1,22 @@
-package io.cuga.guardrail.ratelimit.internal;
+package io.cuga.api.guardrail;
 
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Glob patterns: {@code *} any run of characters (also none), {@code ?} exactly one character, everything
- * else literal and case-sensitive. An empty list matches nothing.
+ * Glob patterns as policies write them for tool names and bundle symbolic names: {@code *} any run of
+ * characters (also none), {@code ?} exactly one character, everything else literal and case-sensitive. An empty
+ * list matches nothing (deny by default). {@link #covers(String, String)} tells whether one pattern lies within
+ * another, for {@link Guardrail.Rules#checkTightens(Guardrail.Rules)}.
  */
-final class Globs {
+public final class GlobList {
 
     private final List<String> patterns;
     private final Set<String> literals = new HashSet<>();
 
-    Globs(List<String> patterns) {
+    /** @param patterns the glob patterns, in the order a policy lists them */
+    public GlobList(List<String> patterns) {
         this.patterns = List.copyOf(patterns);
         for (String p : this.patterns) {
             if (p.indexOf('*') < 0 && p.indexOf('?') < 0) {
@@ -22,16 +25,18 @@ final class Globs {
         }
     }
 
-    List<String> patterns() {
+    /** @return the patterns, as given */
+    public List<String> patterns() {
         return patterns;
     }
 
-    boolean isEmpty() {
+    /** @return true when there is no pattern: nothing matches */
+    public boolean isEmpty() {
         return patterns.isEmpty();
     }
 
     /** @return the first pattern matching {@code text} (a literal one first), or null */
-    String firstMatch(String text) {
+    public String firstMatch(String text) {
         if (text == null) {
             return null;
         }
@@ -47,7 +52,7 @@ final class Globs {
     }
 
     /** @return true when glob {@code pattern} matches all of {@code text} */
-    static boolean matches(String pattern, String text) {
+    public static boolean matches(String pattern, String text) {
         int p = 0;
         int t = 0;
         int star = -1;
@@ -79,7 +84,7 @@ final class Globs {
      * {@code outer} never stands for a {@code *} of {@code inner} (one character cannot cover a run). Sound:
      * it never says yes wrongly; it may say no to containments that need reasoning across several patterns.
      */
-    static boolean covers(String outer, String inner) {
+    public static boolean covers(String outer, String inner) {
         if (outer.equals(inner)) {
             return true;
         }
@@ -104,7 +109,7 @@ final class Globs {
     }
 
     /** @return the first pattern of {@code outers} that covers {@code inner}, or null */
-    static String coveredBy(List<String> outers, String inner) {
+    public static String coveredBy(List<String> outers, String inner) {
         for (String o : outers) {
             if (covers(o, inner)) {
                 return o;
