@@ -296,13 +296,24 @@ public class DispatcherImpl implements Dispatcher {
         }
     }
 
+    /**
+     * @return true for a deny by one of the allowlist's own rules ({@code allow}, {@code bundles},
+     *     {@code deny:<pattern>}): the tool is not visible to the profile. A failing or missing allowlist
+     *     guardrail is a policy problem, answered as a deny (403), not as an unknown tool.
+     */
+    private static boolean hiddenByAllowlist(Decision decision) {
+        String rule = decision.rule();
+        return "allowlist".equals(decision.guardrail())
+            && ("allow".equals(rule) || "bundles".equals(rule) || rule.startsWith("deny:"));
+    }
+
     /** A call the chain did not let through: 404 when the allowlist hides the tool, 429 for a limit, else 403. */
     private static CallOutcome denied(CallRequest request, String callId, String traceId, long start,
         Decision decision) {
         Map<String, Object> details = new LinkedHashMap<>(decision.details());
         details.put("guardrail", decision.guardrail());
         details.put("rule", decision.rule());
-        if ("allowlist".equals(decision.guardrail())) {
+        if (hiddenByAllowlist(decision)) {
             return fail(Status.NOT_FOUND, request, callId, traceId, start, "unknown_tool",
                 "no tool named '" + request.tool() + "' is available: " + decision.reason(), details, decision);
         }
