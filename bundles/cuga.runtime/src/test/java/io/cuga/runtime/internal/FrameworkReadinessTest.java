@@ -111,8 +111,10 @@ class FrameworkReadinessTest {
 
         ctx.getBundle(stopped).start();
         ctx.getBundle(broken).uninstall();
-        framework.adapt(FrameworkStartLevel.class).setStartLevel(1);
-        Thread.sleep(200); // the start level changes asynchronously
+        // the start level changes asynchronously: wait for the framework to say it has changed
+        java.util.concurrent.CountDownLatch lowered = new java.util.concurrent.CountDownLatch(1);
+        framework.adapt(FrameworkStartLevel.class).setStartLevel(1, event -> lowered.countDown());
+        assertThat(lowered.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("start level lowered").isTrue();
         assertThat(new FrameworkReadiness(ctx).check().detail()).contains("start level 1 of 2")
                 .contains("broken.jar not installed").doesNotContain("stopped");
     }
