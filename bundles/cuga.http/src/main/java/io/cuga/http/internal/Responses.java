@@ -62,17 +62,41 @@ final class Responses {
         json(response, error.status(), errorBody(error.code(), error.getMessage(), error.details()));
     }
 
+    /** The most unread request body an error answer discards to keep the connection usable. */
+    static final long DRAIN_LIMIT = 4L * 1024 * 1024;
+
     /**
      * Answers an error to a request whose body may be left unread (refused for its size, type or auth before it
-     * was read): the connection is closed after the answer, so a client never sends its next request on a
-     * connection the server is about to drop because of the unread bytes.
+     * was read). Up to {@link #DRAIN_LIMIT} bytes of the rest are read and discarded first, so the client, still
+     * sending, sees the answer and may reuse the connection; a larger rest closes the connection after the
+     * answer, so a client never sends its next request on a connection the server is about to drop.
      */
     static void error(HttpServletRequest request, HttpServletResponse response, ApiException error)
         throws IOException {
-        if (request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null) {
+        if ((request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null)
+            && !drained(request)) {
             response.setHeader("Connection", "close");
         }
         error(response, error);
+    }
+
+    /** @return true when the request body was read to its end within {@link #DRAIN_LIMIT} bytes */
+    private static boolean drained(HttpServletRequest request) {
+        try {
+            java.io.InputStream in = request.getInputStream();
+            byte[] buffer = new byte[16 * 1024];
+            long total = 0;
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                total += n;
+                if (total > DRAIN_LIMIT) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException | IllegalStateException e) {
+            return false;
+        }
     }
 
     /**
