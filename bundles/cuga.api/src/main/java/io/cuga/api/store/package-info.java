@@ -1,0 +1,12 @@
+/**
+ * Durable state, behind one SPI with one implementation per database (SQLite, the embedded default, and
+ * PostgreSQL, for several replicas sharing one database): the audit trail, the budget ledger and approvals.
+ *
+ * <p>Every operation is durable when it returns. A store that cannot reach its database throws
+ * {@link io.cuga.api.store.StoreUnavailableException}; callers fail closed on it (the call is refused with 503,
+ * nothing runs unaudited). A store also registers a {@link io.cuga.api.health.ReadinessCheck} named
+ * {@code store}.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package io.cuga.api.store;
