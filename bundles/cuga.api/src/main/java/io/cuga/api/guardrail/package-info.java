@@ -5,5 +5,5 @@
  * the calls that need it are denied until it returns.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.cuga.api.guardrail;

@@ -10,6 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import io.cuga.api.guardrail.Redactor;
+
 /**
  * A {@link Redactor} by key names. A key is secret when it equals one of the names ignoring case, with
  * {@code -} and {@code _} taken as the same character ({@code API-Key} matches {@code api_key}); the match is

@@ -5,7 +5,7 @@ import io.cuga.api.guardrail.GuardedCall;
 import io.cuga.api.guardrail.Guardrail;
 import io.cuga.api.policy.PolicyException;
 import io.cuga.guardrail.redaction.KeyRedactor;
-import io.cuga.guardrail.redaction.Redactor;
+import io.cuga.api.guardrail.Redactor;
 
 /** The compiled redaction section of one policy: allows every call, and is the profile's {@link Redactor}. */
 final class RedactionRules implements Guardrail.Rules, Redactor {

@@ -20,7 +20,7 @@ import io.cuga.api.decision.Decision;
 import io.cuga.api.guardrail.Guardrail;
 import io.cuga.api.policy.PolicyException;
 import io.cuga.guardrail.redaction.KeyRedactor;
-import io.cuga.guardrail.redaction.Redactor;
+import io.cuga.api.guardrail.Redactor;
 
 class RedactionGuardrailTest {
 

@@ -1,4 +1,4 @@
-package io.cuga.guardrail.redaction;
+package io.cuga.api.guardrail;
 
 import org.osgi.annotation.versioning.ProviderType;
 
