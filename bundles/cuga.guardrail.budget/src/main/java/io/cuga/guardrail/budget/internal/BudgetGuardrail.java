@@ -1,5 +1,8 @@
 package io.cuga.guardrail.budget.internal;
 
+import io.cuga.api.store.BudgetLedger;
+import io.cuga.api.store.StoreUnavailableException;
+
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
@@ -7,7 +10,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 import io.cuga.api.guardrail.PolicySection;
 import io.cuga.api.guardrail.GuardrailService;
@@ -17,7 +25,8 @@ import io.cuga.api.policy.PolicyException;
 /**
  * The {@code budget} guardrail: calls, cost and tokens per profile, session or task. A call reserves on every
  * limit before it runs, atomically, and settles (or releases) when it has ended, so concurrent calls never
- * overspend. The amounts live in a {@link BudgetLedger} owned by this component, so a policy reload keeps them.
+ * overspend. The amounts live in the store's {@link BudgetLedger} (SQLite or PostgreSQL, shared by replicas),
+ * not in the compiled rules, so a policy reload or a restart keeps them.
  * ({@link PolicyBudgetView} shows what the active policies' budgets have spent.)
  *
  * <p>A public no-arg constructor, so {@code cuga policy check} finds it with {@link java.util.ServiceLoader}
@@ -32,15 +41,48 @@ public final class BudgetGuardrail implements Guardrail {
 
     static final BigDecimal DEFAULT_WARN_RATIO = new BigDecimal("0.8");
 
-    private final BudgetLedger ledger;
+    /** The ledger this guardrail was made with (tests, the offline policy check), or null: the service's. */
+    private final BudgetLedger fixed;
 
-    /** Creates the guardrail with an in-memory ledger. */
+    /** The store's ledger, shared by every replica on its database. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    private volatile BudgetLedger service;
+
+    /**
+     * Creates the guardrail as the server runs it (Declarative Services): it counts in the store's
+     * {@link BudgetLedger} service; while there is none, calls that a budget governs are refused (the store is
+     * unavailable), never counted somewhere else.
+     *
+     * @param properties the component's properties (only marks this as the framework's constructor)
+     */
+    @Activate
+    public BudgetGuardrail(Map<String, Object> properties) {
+        this.fixed = null;
+    }
+
+    /**
+     * Creates the guardrail for use outside the server ({@link java.util.ServiceLoader}: the offline policy
+     * check, the benchmarks), counting in memory.
+     */
     public BudgetGuardrail() {
         this(new InMemoryBudgetLedger(System::currentTimeMillis));
     }
 
     BudgetGuardrail(BudgetLedger ledger) {
-        this.ledger = ledger;
+        this.fixed = ledger;
+    }
+
+    private BudgetLedger ledger() {
+        if (fixed != null) {
+            return fixed;
+        }
+        BudgetLedger ledger = service;
+        if (ledger == null) {
+            throw new StoreUnavailableException("no budget ledger is running (is a store bundle installed and "
+                + "configured? see GET /ready)");
+        }
+        return ledger;
     }
 
     @Override
@@ -82,7 +124,7 @@ public final class BudgetGuardrail implements Guardrail {
             long warnAt = BigDecimal.valueOf(ceiling).multiply(ratio).setScale(0, RoundingMode.CEILING).longValueExact();
             limits.add(new Limit(i, kind, scope, ceiling, ratio.doubleValue(), warnAt, warnMode, escalation, estimate));
         }
-        return new BudgetRules(profile, limits, ledger);
+        return new BudgetRules(profile, limits, this::ledger);
     }
 
     private static <E extends Enum<E>> E choice(PolicySection s, String key, String fallback, Class<E> type, String expected)

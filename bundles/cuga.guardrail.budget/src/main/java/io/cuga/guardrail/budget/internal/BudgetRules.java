@@ -1,10 +1,14 @@
 package io.cuga.guardrail.budget.internal;
 
+import io.cuga.api.store.BudgetLedger;
+import io.cuga.api.store.BudgetLedger.BudgetKey;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import io.cuga.api.decision.Decision;
 import io.cuga.api.decision.Verdict;
@@ -13,9 +17,9 @@ import io.cuga.api.guardrail.GuardedCall;
 import io.cuga.api.guardrail.Guardrail;
 import io.cuga.api.policy.PolicyException;
 import io.cuga.guardrail.budget.BudgetUsage;
-import io.cuga.guardrail.budget.internal.BudgetLedger.Admission;
-import io.cuga.guardrail.budget.internal.BudgetLedger.Balance;
-import io.cuga.guardrail.budget.internal.BudgetLedger.Reservation;
+import io.cuga.api.store.BudgetLedger.Admission;
+import io.cuga.api.store.BudgetLedger.Balance;
+import io.cuga.api.store.BudgetLedger.Reservation;
 
 /**
  * The compiled budget section of one policy. {@link #check} reserves on every limit (all limits apply to
@@ -26,18 +30,18 @@ final class BudgetRules implements Guardrail.Rules {
 
     private final String profile;
     private final List<Limit> limits;
-    private final BudgetLedger ledger;
+    private final Supplier<BudgetLedger> ledgers;
     /** Reservations of calls between check and complete, by call id. */
     private final Map<String, List<Reservation>> pending = new ConcurrentHashMap<>();
 
-    BudgetRules(String profile, List<Limit> limits, BudgetLedger ledger) {
+    BudgetRules(String profile, List<Limit> limits, Supplier<BudgetLedger> ledgers) {
         this.profile = profile;
         this.limits = List.copyOf(limits);
-        this.ledger = ledger;
+        this.ledgers = ledgers;
     }
 
-    private LedgerKey key(Limit limit, GuardedCall call) {
-        return new LedgerKey(profile, limit.kind(), limit.scope(), limit.scope().value(call));
+    private BudgetKey key(Limit limit, GuardedCall call) {
+        return new BudgetKey(profile, limit.kind().key(), limit.scope().key(), limit.scope().value(call));
     }
 
     @Override
@@ -45,10 +49,11 @@ final class BudgetRules implements Guardrail.Rules {
         if (limits.isEmpty()) {
             return Decision.allow();
         }
+        BudgetLedger ledger = ledgers.get();
         List<Warning> warnings = null;
         List<Reservation> held = call.dryRun() ? null : new ArrayList<>(limits.size());
         for (Limit limit : limits) {
-            LedgerKey key = key(limit, call);
+            BudgetKey key = key(limit, call);
             Admission admission;
             long used;
             long exceedances;
@@ -59,7 +64,13 @@ final class BudgetRules implements Guardrail.Rules {
                 used = b.used() + (admission == Admission.REFUSED ? 0 : limit.estimate());
                 exceedances = b.exceedances() + (admission == Admission.OVER ? 1 : 0);
             } else {
-                Reservation r = ledger.reserve(key, limit.estimate(), limit.ceiling(), limit.allowedExceedances());
+                Reservation r;
+                try {
+                    r = ledger.reserve(key, limit.estimate(), limit.ceiling(), limit.allowedExceedances());
+                } catch (RuntimeException e) {
+                    releaseQuietly(ledger, held);
+                    throw e;
+                }
                 admission = r.admission();
                 used = r.used();
                 exceedances = r.exceedances();
@@ -92,6 +103,17 @@ final class BudgetRules implements Guardrail.Rules {
         }
         return new Decision(Verdict.WARN, BudgetGuardrail.TYPE, warnings.get(0).rule(),
             String.join("; ", warnings.stream().map(Warning::reason).toList()), Map.of());
+    }
+
+    /** Gives back what a call reserved on its earlier limits when a later reservation failed. */
+    private static void releaseQuietly(BudgetLedger ledger, List<Reservation> held) {
+        for (Reservation r : held) {
+            try {
+                ledger.release(r);
+            } catch (RuntimeException ignored) {
+                // the store is failing: what stays reserved is visible in the ledger and released by no one else
+            }
+        }
     }
 
     private record Warning(String rule, String reason) {
@@ -143,14 +165,15 @@ final class BudgetRules implements Guardrail.Rules {
         if (held == null) {
             return;
         }
+        BudgetLedger ledger = ledgers.get();
         boolean ran = outcome != null && decision.verdict() != Verdict.DENY && ran(outcome.status());
         for (Reservation r : held) {
             long actual = -1;
             if (ran) {
                 actual = switch (r.key().kind()) {
-                    case CALLS -> Units.ONE;
-                    case COST -> Units.reported(outcome.details().get("cost"));
-                    case TOKENS -> Units.reported(outcome.details().get("tokens"));
+                    case "cost" -> Units.reported(outcome.details().get("cost"));
+                    case "tokens" -> Units.reported(outcome.details().get("tokens"));
+                    default -> Units.ONE;
                 };
             }
             if (actual >= 0) {
@@ -176,13 +199,14 @@ final class BudgetRules implements Guardrail.Rules {
 
     /** @return the profile- and session-scoped budgets of {@code session} */
     List<BudgetUsage> usage(String session) {
+        BudgetLedger ledger = ledgers.get();
         List<BudgetUsage> out = new ArrayList<>();
         for (Limit limit : limits) {
             if (limit.scope() == Limit.Scope.TASK) {
                 continue;
             }
             String value = limit.scope() == Limit.Scope.SESSION ? session : "";
-            Balance b = ledger.balance(new LedgerKey(profile, limit.kind(), limit.scope(), value));
+            Balance b = ledger.balance(new BudgetKey(profile, limit.kind().key(), limit.scope().key(), value));
             out.add(new BudgetUsage(limit.kind().key(), limit.scope().key(),
                 limit.scope() == Limit.Scope.PROFILE ? profile : session, Units.decimal(b.spent()), Units.decimal(b.reserved()),
                 Units.decimal(limit.ceiling()), limit.warnRatio(), limit.onExceed(), b.exceedances()));

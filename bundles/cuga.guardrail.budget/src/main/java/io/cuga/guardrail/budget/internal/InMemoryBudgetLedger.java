@@ -1,5 +1,8 @@
 package io.cuga.guardrail.budget.internal;
 
+import io.cuga.api.store.BudgetLedger;
+import io.cuga.api.store.BudgetLedger.BudgetKey;
+
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -9,7 +12,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The ledger in memory: one entry per key, each with its own lock, so operations on one key are atomic and
- * different keys never wait for each other. Lost when the server (or this bundle) restarts.
+ * different keys never wait for each other. Used outside the server only (the offline policy check, the
+ * benchmarks, unit tests): in the server the guardrail counts in the store's ledger.
  *
  * <p>Session and task entries that hold no reservation and were not touched for {@link #IDLE_MILLIS} are
  * dropped, swept by the caller that creates every {@link #SWEEP_EVERY}th new key (no thread of its own): a
@@ -29,7 +33,7 @@ final class InMemoryBudgetLedger implements BudgetLedger {
         boolean retired;
     }
 
-    private final Map<LedgerKey, Entry> entries = new ConcurrentHashMap<>();
+    private final Map<BudgetKey, Entry> entries = new ConcurrentHashMap<>();
     private final LongSupplier millis;
     private final AtomicLong created = new AtomicLong();
     private final AtomicBoolean sweeping = new AtomicBoolean();
@@ -39,7 +43,7 @@ final class InMemoryBudgetLedger implements BudgetLedger {
     }
 
     @Override
-    public Reservation reserve(LedgerKey key, long amount, long ceiling, long allowedExceedances) {
+    public Reservation reserve(BudgetKey key, long amount, long ceiling, long allowedExceedances) {
         while (true) {
             Entry e = entry(key);
             synchronized (e) {
@@ -87,7 +91,7 @@ final class InMemoryBudgetLedger implements BudgetLedger {
     }
 
     @Override
-    public Balance balance(LedgerKey key) {
+    public Balance balance(BudgetKey key) {
         Entry e = entries.get(key);
         if (e == null) {
             return Balance.ZERO;
@@ -97,7 +101,7 @@ final class InMemoryBudgetLedger implements BudgetLedger {
         }
     }
 
-    private Entry entry(LedgerKey key) {
+    private Entry entry(BudgetKey key) {
         Entry e = entries.get(key);
         if (e != null && !e.retired) {
             return e;
@@ -116,7 +120,7 @@ final class InMemoryBudgetLedger implements BudgetLedger {
         try {
             long cutoff = millis.getAsLong() - IDLE_MILLIS;
             entries.entrySet().removeIf(en -> {
-                if (en.getKey().scope() == Limit.Scope.PROFILE) {
+                if ("profile".equals(en.getKey().scope())) {
                     return false;
                 }
                 Entry e = en.getValue();

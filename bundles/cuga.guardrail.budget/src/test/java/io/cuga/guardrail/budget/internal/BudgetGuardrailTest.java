@@ -1,5 +1,8 @@
 package io.cuga.guardrail.budget.internal;
 
+import io.cuga.api.store.BudgetLedger;
+import io.cuga.api.store.BudgetLedger.BudgetKey;
+
 import static io.cuga.guardrail.budget.internal.Yaml.list;
 import static io.cuga.guardrail.budget.internal.Yaml.map;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -77,6 +80,18 @@ class BudgetGuardrailTest {
 
     private Decision ok(Guardrail.Rules rules) {
         return run(rules, call(), CallOutcome.Status.OK, Map.of());
+    }
+
+    @Test
+    void withoutALedgerServiceABudgetedCallIsRefusedAsStoreUnavailable() throws Exception {
+        // the server's guardrail counts in the store's ledger; with no store there is nowhere to count: fail closed
+        Guardrail.Rules rules = new BudgetGuardrail(Map.of())
+            .compile(map("limits", list(limit("calls", "profile", 5))), "default");
+        assertThatThrownBy(() -> rules.check(call()))
+            .isInstanceOf(io.cuga.api.store.StoreUnavailableException.class)
+            .hasMessageContaining("no budget ledger");
+        // a policy without limits needs no ledger
+        assertThat(new BudgetGuardrail(Map.of()).compile(map(), "default").check(call()).verdict()).isEqualTo(Verdict.ALLOW);
     }
 
     @Test
@@ -175,7 +190,7 @@ class BudgetGuardrailTest {
             Map.of("tokens", -1, "cost", Double.NaN), Map.of("tokens", Double.POSITIVE_INFINITY))) {
             assertThat(run(rules, call(), CallOutcome.Status.OK, details).verdict()).isNotEqualTo(Verdict.DENY);
         }
-        assertThat(ledger.balance(new LedgerKey("default", Limit.Kind.TOKENS, Limit.Scope.SESSION, "s1")))
+        assertThat(ledger.balance(new BudgetKey("default", "tokens", "session", "s1")))
             .isEqualTo(BudgetLedger.Balance.ZERO);
     }
 
@@ -254,7 +269,7 @@ class BudgetGuardrailTest {
         assertThat(rules.check(call().dry()).reason()).contains("exceedance 1 of 1");
         ok(rules);
         assertThat(rules.check(call().dry()).verdict()).isEqualTo(Verdict.DENY);
-        assertThat(ledger.balance(new LedgerKey("default", Limit.Kind.CALLS, Limit.Scope.SESSION, "s1")))
+        assertThat(ledger.balance(new BudgetKey("default", "calls", "session", "s1")))
             .isEqualTo(new BudgetLedger.Balance(3_000_000, 0, 1));
     }
 
@@ -287,7 +302,7 @@ class BudgetGuardrailTest {
         ok(rules);
         Decision d = ok(rules);
         assertThat(d.rule()).isEqualTo("calls/profile");
-        assertThat(ledger.balance(new LedgerKey("default", Limit.Kind.CALLS, Limit.Scope.SESSION, "s1")))
+        assertThat(ledger.balance(new BudgetKey("default", "calls", "session", "s1")))
             .isEqualTo(new BudgetLedger.Balance(1_000_000, 0, 0));
     }
 
@@ -335,7 +350,7 @@ class BudgetGuardrailTest {
         Guardrail.Rules rules = compile(limit("calls", "session", 50));
         int passed = concurrently(1_000, () -> rules.check(call()).verdict() != Verdict.DENY);
         assertThat(passed).isEqualTo(50);
-        assertThat(ledger.balance(new LedgerKey("default", Limit.Kind.CALLS, Limit.Scope.SESSION, "s1")).used())
+        assertThat(ledger.balance(new BudgetKey("default", "calls", "session", "s1")).used())
             .isEqualTo(50 * Units.ONE);
     }
 
@@ -346,7 +361,7 @@ class BudgetGuardrailTest {
         // each call reserves 1 of cost but spends 0.5: the reservations limit how many run at once, the
         // settled cost limits the total, and no interleaving lets the total pass 30 or the calls pass 50
         assertThat(passed).isBetween(30, 50);
-        BudgetLedger.Balance cost = ledger.balance(new LedgerKey("default", Limit.Kind.COST, Limit.Scope.SESSION, "s1"));
+        BudgetLedger.Balance cost = ledger.balance(new BudgetKey("default", "cost", "session", "s1"));
         assertThat(cost.reserved()).isZero();
         assertThat(cost.spent()).isLessThanOrEqualTo(30 * Units.ONE).isEqualTo(passed * Units.ONE / 2);
         assertThat(((BudgetRules) rules).pending()).isZero();
@@ -368,7 +383,7 @@ class BudgetGuardrailTest {
             rules.complete(c, Decision.deny("approval", "tier:DELETE", "needs a human"), null);
             return d.verdict() != Verdict.DENY;
         });
-        assertThat(ledger.balance(new LedgerKey("default", Limit.Kind.CALLS, Limit.Scope.SESSION, "s1")))
+        assertThat(ledger.balance(new BudgetKey("default", "calls", "session", "s1")))
             .isEqualTo(BudgetLedger.Balance.ZERO);
         assertThat(((BudgetRules) rules).pending()).isZero();
     }
@@ -428,19 +443,19 @@ class BudgetGuardrailTest {
         ok(rules);
         millis.addAndGet(InMemoryBudgetLedger.IDLE_MILLIS + 1);
         for (int i = 0; i < InMemoryBudgetLedger.SWEEP_EVERY; i++) {
-            ledger.balance(new LedgerKey("default", Limit.Kind.CALLS, Limit.Scope.SESSION, "x")); // reads create nothing
+            ledger.balance(new BudgetKey("default", "calls", "session", "x")); // reads create nothing
             run(rules, call().session("n" + i), CallOutcome.Status.OK, Map.of());
         }
         // s1 was swept (idle, nothing reserved); "holding" holds a reservation; the profile entry stays
-        assertThat(ledger.balance(new LedgerKey("default", Limit.Kind.CALLS, Limit.Scope.SESSION, "s1")))
+        assertThat(ledger.balance(new BudgetKey("default", "calls", "session", "s1")))
             .isEqualTo(BudgetLedger.Balance.ZERO);
-        assertThat(ledger.balance(new LedgerKey("default", Limit.Kind.CALLS, Limit.Scope.SESSION, "holding")).reserved())
+        assertThat(ledger.balance(new BudgetKey("default", "calls", "session", "holding")).reserved())
             .isEqualTo(Units.ONE);
-        assertThat(ledger.balance(new LedgerKey("default", Limit.Kind.CALLS, Limit.Scope.PROFILE, "")).spent())
+        assertThat(ledger.balance(new BudgetKey("default", "calls", "profile", "")).spent())
             .isEqualTo((InMemoryBudgetLedger.SWEEP_EVERY + 1) * Units.ONE);
         assertThat(ledger.size()).isLessThanOrEqualTo(InMemoryBudgetLedger.SWEEP_EVERY + 2);
         rules.complete(held, Decision.allow(), outcome(CallOutcome.Status.OK, Map.of()));
-        assertThat(ledger.balance(new LedgerKey("default", Limit.Kind.CALLS, Limit.Scope.SESSION, "holding")).spent())
+        assertThat(ledger.balance(new BudgetKey("default", "calls", "session", "holding")).spent())
             .isEqualTo(Units.ONE);
     }
 

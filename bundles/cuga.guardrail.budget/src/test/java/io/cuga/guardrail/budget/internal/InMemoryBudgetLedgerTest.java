@@ -1,5 +1,8 @@
 package io.cuga.guardrail.budget.internal;
 
+import io.cuga.api.store.BudgetLedger;
+import io.cuga.api.store.BudgetLedger.BudgetKey;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -11,14 +14,14 @@ import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 
-import io.cuga.guardrail.budget.internal.BudgetLedger.Admission;
-import io.cuga.guardrail.budget.internal.BudgetLedger.Reservation;
+import io.cuga.api.store.BudgetLedger.Admission;
+import io.cuga.api.store.BudgetLedger.Reservation;
 
 /** The ledger's atomicity under contention: threads hammering one key in tight loops. */
 class InMemoryBudgetLedgerTest {
 
     private final InMemoryBudgetLedger ledger = new InMemoryBudgetLedger(System::currentTimeMillis);
-    private final LedgerKey key = new LedgerKey("p", Limit.Kind.CALLS, Limit.Scope.SESSION, "s");
+    private final BudgetKey key = new BudgetKey("p", "calls", "session", "s");
 
     @Test
     void tightLoopsOnOneKeyNeverPassTheCeiling() throws Exception {
