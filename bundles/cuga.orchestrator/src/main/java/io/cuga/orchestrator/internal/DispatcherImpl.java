@@ -41,6 +41,9 @@ import io.cuga.api.event.Event;
 import io.cuga.api.event.EventPublisher;
 import io.cuga.api.event.EventTypes;
 import io.cuga.api.policy.PolicyService;
+import io.cuga.api.store.AuditRecord;
+import io.cuga.api.store.AuditTrail;
+import io.cuga.api.store.StoreUnavailableException;
 import io.cuga.api.tool.Tool;
 import io.cuga.api.tool.ToolCall;
 import io.cuga.api.tool.ToolException;
@@ -69,6 +72,11 @@ public class DispatcherImpl implements Dispatcher {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
     private volatile PolicyService policies;
+
+    /** The audit trail; without one every call is refused (503): nothing runs unaudited. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    private volatile AuditTrail audit;
 
     @Activate
     public DispatcherImpl(BundleContext context, @Reference ToolTracker tracker, DispatcherConfig config) {
@@ -100,7 +108,9 @@ public class DispatcherImpl implements Dispatcher {
 
     @Override
     public CallOutcome dispatch(CallRequest request) {
-        CallOutcome outcome = guarded(request);
+        CallAudit record = new CallAudit(request, Ids.callId(),
+            Ids.validTraceId(request.traceId()) ? request.traceId() : Ids.traceId());
+        CallOutcome outcome = recorded(record, guarded(record));
         EventPublisher publisher = events;
         if (publisher != null) {
             publisher.publish(new Event(outcome.ok() ? EventTypes.TOOL_CALL_COMPLETE : EventTypes.TOOL_CALL_ERROR,
@@ -184,10 +194,60 @@ public class DispatcherImpl implements Dispatcher {
         return (field.isEmpty() ? "arguments" : "argument '" + field + "'") + ": " + first.get("message");
     }
 
-    private CallOutcome guarded(CallRequest request) {
-        long start = System.nanoTime();
-        String callId = Ids.callId();
-        String traceId = Ids.validTraceId(request.traceId()) ? request.traceId() : Ids.traceId();
+    /**
+     * Makes the call's records durable before its caller hears the outcome: the attempt (unless it was written
+     * before the tool ran) and the outcome, in one append. When they cannot be, the caller hears 503 instead:
+     * a result whose outcome is not on record is withheld, never acknowledged.
+     */
+    private CallOutcome recorded(CallAudit record, CallOutcome outcome) {
+        List<AuditRecord> records = new java.util.ArrayList<>(2);
+        if (!record.attemptRecorded) {
+            GuardrailChain.Result chain = record.chain;
+            records.add(record.attempt(chain == null ? outcome.decision() : chain.decision));
+        }
+        records.add(record.outcome(outcome));
+        try {
+            trail().append(records);
+            return outcome;
+        } catch (StoreUnavailableException e) {
+            LOG.warn("Call {} to tool '{}' ended {} but its audit records could not be written: {}", record.callId,
+                record.request.tool(), outcome.status(), e.getMessage());
+            if (outcome.errorCode() != null && outcome.errorCode().equals("store_unavailable")) {
+                return outcome;
+            }
+            boolean ran = record.attemptRecorded;
+            String message = (ran ? "tool '" + record.request.tool() + "' ran but its outcome could not be recorded"
+                + " in the audit trail, so its result is withheld: " : "the call could not be recorded in the audit "
+                + "trail: ") + e.getMessage();
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("toolRan", ran);
+            return fail(Status.UNAVAILABLE, record.request, record.callId, record.traceId, record.startNanos,
+                "store_unavailable", message, details, outcome.decision());
+        }
+    }
+
+    /** @return the audit trail, or throws when there is none: the caller fails closed */
+    private AuditTrail trail() {
+        AuditTrail trail = audit;
+        if (trail == null) {
+            throw new StoreUnavailableException("no audit trail is running (is a store bundle installed and "
+                + "configured? see GET /ready)");
+        }
+        return trail;
+    }
+
+    /** Writes the attempt record of a call the chain let through, before its tool runs. */
+    private void recordAttempt(CallAudit record) {
+        GuardrailChain.Result chain = record.chain;
+        trail().append(List.of(record.attempt(chain.decision)));
+        record.attemptRecorded = true;
+    }
+
+    private CallOutcome guarded(CallAudit record) {
+        CallRequest request = record.request;
+        long start = record.startNanos;
+        String callId = record.callId;
+        String traceId = record.traceId;
         ToolTracker.Snapshot snapshot = tracker.snapshot();
         ToolEntry entry = snapshot.visible.get(request.tool());
         if (entry == null) {
@@ -203,15 +263,19 @@ public class DispatcherImpl implements Dispatcher {
             return fail(Status.INVALID_ARGUMENTS, request, callId, traceId, start, "invalid_arguments",
                 violationMessage(violations), details);
         }
-        return invoke(entry, request, Collections.unmodifiableMap(arguments), callId, traceId, start);
+        record.risk = entry.descriptor.risk().name();
+        return invoke(entry, record, Collections.unmodifiableMap(arguments));
     }
 
     /**
      * Runs the call on the pool: first the guardrail chain (with its own short deadline, so a hanging guardrail
      * denies instead of hanging the caller), then, if the chain allows, the tool (with the tool's deadline).
      */
-    private CallOutcome invoke(ToolEntry entry, CallRequest request, Map<String, Object> arguments, String callId,
-        String traceId, long start) {
+    private CallOutcome invoke(ToolEntry entry, CallAudit record, Map<String, Object> arguments) {
+        CallRequest request = record.request;
+        String callId = record.callId;
+        String traceId = record.traceId;
+        long start = record.startNanos;
         DispatcherConfig cfg = config;
         long timeout = entry.descriptor.timeoutMillis() > 0 ? entry.descriptor.timeoutMillis()
             : cfg.default_timeout_millis();
@@ -221,7 +285,7 @@ public class DispatcherImpl implements Dispatcher {
         }
         GuardrailChain.Call guarded = new GuardrailChain.Call(entry.descriptor, arguments, request.profile(),
             request.session(), request.caller(), callId, traceId, false);
-        Call call = new Call(entry, request, arguments, callId, traceId, guarded, timeout);
+        Call call = new Call(entry, record, arguments, guarded, timeout);
         if (!entry.enter(call)) {
             call.releasePermit();
             return unavailable(request, callId, traceId, start, Decision.allow());
@@ -287,6 +351,11 @@ public class DispatcherImpl implements Dispatcher {
                 : fail(Status.TOOL_FAILED, request, callId, traceId, start, "tool_cancelled",
                     "the call to tool '" + entry.name + "' was cancelled", Map.of(), decision);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof StoreUnavailableException) {
+                return fail(Status.UNAVAILABLE, request, callId, traceId, start, "store_unavailable",
+                    "the call could not be recorded in the audit trail, so it did not run: "
+                        + e.getCause().getMessage(), Map.of("toolRan", false), decision);
+            }
             return failure(entry, call, e.getCause(), request, callId, traceId, start, decision);
         } catch (InterruptedException e) {
             call.task.cancel(true);
@@ -316,6 +385,10 @@ public class DispatcherImpl implements Dispatcher {
         if (hiddenByAllowlist(decision)) {
             return fail(Status.NOT_FOUND, request, callId, traceId, start, "unknown_tool",
                 "no tool named '" + request.tool() + "' is available: " + decision.reason(), details, decision);
+        }
+        if (GuardrailChain.STORE_UNAVAILABLE.equals(decision.rule())) {
+            return fail(Status.UNAVAILABLE, request, callId, traceId, start, "store_unavailable", decision.reason(),
+                details, decision);
         }
         if (decision.isLimit()) {
             return fail(Status.LIMITED, request, callId, traceId, start, "limit_exceeded", decision.reason(),
@@ -367,6 +440,7 @@ public class DispatcherImpl implements Dispatcher {
     /** A call on its way through the pool: the task, the ToolCall the tool sees, and its bulkhead permit. */
     private final class Call implements ToolCall, ToolEntry.InFlightCall {
         private final ToolEntry entry;
+        private final CallAudit record;
         private final CallRequest request;
         private final Map<String, Object> arguments;
         private final String callId;
@@ -394,14 +468,15 @@ public class DispatcherImpl implements Dispatcher {
             }
         };
 
-        Call(ToolEntry entry, CallRequest request, Map<String, Object> arguments, String callId, String traceId,
-            GuardrailChain.Call guarded, long timeoutMillis) {
+        Call(ToolEntry entry, CallAudit record, Map<String, Object> arguments, GuardrailChain.Call guarded,
+            long timeoutMillis) {
             this.timeoutMillis = timeoutMillis;
             this.entry = entry;
-            this.request = request;
+            this.record = record;
+            this.request = record.request;
             this.arguments = arguments;
-            this.callId = callId;
-            this.traceId = traceId;
+            this.callId = record.callId;
+            this.traceId = record.traceId;
             this.guarded = guarded;
             this.deadline = Instant.now().plusMillis(config.default_timeout_millis());
         }
@@ -447,11 +522,13 @@ public class DispatcherImpl implements Dispatcher {
                     return null;
                 }
                 chain = result;
+                record.chain = result;
                 chainDone.countDown();
                 if (result.decision.verdict() == Verdict.DENY
                     || result.decision.verdict() == Verdict.REQUIRE_APPROVAL) {
                     return null;
                 }
+                recordAttempt(record); // durable before the tool runs; a store failure means it does not run
                 deadline = Instant.now().plusMillis(timeoutMillis);
                 EventPublisher publisher = events;
                 if (publisher != null) {

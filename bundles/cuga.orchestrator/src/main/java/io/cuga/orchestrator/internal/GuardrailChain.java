@@ -16,6 +16,7 @@ import io.cuga.api.guardrail.GuardedCall;
 import io.cuga.api.guardrail.Guardrail;
 import io.cuga.api.policy.Policy;
 import io.cuga.api.policy.PolicyService;
+import io.cuga.api.store.StoreUnavailableException;
 import io.cuga.api.tool.ToolDescriptor;
 
 /**
@@ -29,6 +30,9 @@ final class GuardrailChain {
 
     /** The guardrail name used for denials the chain itself makes. */
     static final String POLICY = "policy";
+
+    /** The rule of a deny because a guardrail could not reach the store it needs: answered 503, not 403. */
+    static final String STORE_UNAVAILABLE = "store_unavailable";
 
     private GuardrailChain() {
     }
@@ -110,6 +114,11 @@ final class GuardrailChain {
                             decision.details());
                     }
                 }
+            } catch (StoreUnavailableException e) {
+                LOG.warn("Guardrail '{}' could not reach the store on call {}: {}", type, call.callId(),
+                    e.getMessage());
+                decision = Decision.deny(type, STORE_UNAVAILABLE, "guardrail '" + type
+                    + "' could not reach the store: " + e.getMessage());
             } catch (RuntimeException | LinkageError e) {
                 LOG.warn("Guardrail '{}' failed on call {}: {}", type, call.callId(), String.valueOf(e));
                 decision = Decision.deny(type, rules == null ? "guardrail_missing" : "guardrail_error",
