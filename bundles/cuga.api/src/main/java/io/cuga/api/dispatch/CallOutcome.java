@@ -22,6 +22,12 @@ import io.cuga.api.decision.Decision;
 public record CallOutcome(Status status, String tool, String callId, String traceId, Object result,
     String errorCode, String message, Map<String, Object> details, Decision decision, long durationNanos) {
 
+    /**
+     * Detail key of an {@link Status#APPROVAL_REQUIRED} outcome: the id of the approval the call waits for (see
+     * {@link Approvals}); the details also carry {@code expiresAt} (ISO-8601).
+     */
+    public static final String APPROVAL_ID = "approvalId";
+
     /** Checks and normalises the fields. */
     public CallOutcome {
         Objects.requireNonNull(status, "status");
