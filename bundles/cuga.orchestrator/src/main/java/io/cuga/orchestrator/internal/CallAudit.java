@@ -20,6 +20,7 @@ import io.cuga.api.dispatch.CallRequest;
 import io.cuga.api.guardrail.Guardrail;
 import io.cuga.api.guardrail.Redactor;
 import io.cuga.api.policy.Policy;
+import io.cuga.api.store.Approval;
 import io.cuga.api.store.AuditRecord;
 
 /**
@@ -44,6 +45,10 @@ final class CallAudit {
     volatile String risk = "";
     /** True once the attempt record is durable. */
     volatile boolean attemptRecorded;
+    /** The approval the call waits for, when the policy sent it to a human. */
+    volatile Approval approval;
+    /** What watches that approval; started once the request is durable. */
+    volatile ApprovalDesk.Waiter waiter;
 
     CallAudit(CallRequest request, String callId, String traceId) {
         this.request = request;
@@ -103,6 +108,21 @@ final class CallAudit {
             outcome.errorCode(), data, "", "");
     }
 
+    /**
+     * @param policy the policy the call runs under, or null
+     * @return the arguments as the policy's redaction rules show them (as they are when it has none)
+     */
+    Object redacted(Policy policy) {
+        Object shown = request.arguments();
+        if (policy != null) {
+            Guardrail.Rules rules = policy.rules("redaction");
+            if (rules instanceof Redactor) {
+                shown = ((Redactor) rules).redact(shown);
+            }
+        }
+        return shown;
+    }
+
     private static Map<String, Object> decisionMap(Decision d) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("guardrail", d.guardrail());
@@ -118,16 +138,11 @@ final class CallAudit {
      *     redaction rules show them; without redaction rules, of the arguments as they are
      */
     String digest(Policy policy) {
-        Object shown = request.arguments();
-        if (policy != null) {
-            try {
-                Guardrail.Rules rules = policy.rules("redaction");
-                if (rules instanceof Redactor) {
-                    shown = ((Redactor) rules).redact(shown);
-                }
-            } catch (RuntimeException e) {
-                return "";
-            }
+        Object shown;
+        try {
+            shown = redacted(policy);
+        } catch (RuntimeException e) {
+            return "";
         }
         try {
             byte[] json = CANONICAL.writeValueAsString(shown).getBytes(StandardCharsets.UTF_8);

@@ -41,6 +41,7 @@ import io.cuga.api.event.Event;
 import io.cuga.api.event.EventPublisher;
 import io.cuga.api.event.EventTypes;
 import io.cuga.api.policy.PolicyService;
+import io.cuga.api.store.Approval;
 import io.cuga.api.store.AuditRecord;
 import io.cuga.api.store.AuditTrail;
 import io.cuga.api.store.StoreUnavailableException;
@@ -78,6 +79,14 @@ public class DispatcherImpl implements Dispatcher {
         policyOption = ReferencePolicyOption.GREEDY)
     private volatile AuditTrail audit;
 
+    /** Where calls wait for a human; without it a call that needs approval is denied. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ApprovalDesk desk;
+
+    /** How long a call waits for a human when the decision does not say. */
+    static final long DEFAULT_APPROVAL_SECONDS = 300;
+
     @Activate
     public DispatcherImpl(BundleContext context, @Reference ToolTracker tracker, DispatcherConfig config) {
         this.context = context;
@@ -111,6 +120,20 @@ public class DispatcherImpl implements Dispatcher {
         CallAudit record = new CallAudit(request, Ids.callId(),
             Ids.validTraceId(request.traceId()) ? request.traceId() : Ids.traceId());
         CallOutcome outcome = recorded(record, guarded(record));
+        if (outcome.status() == Status.APPROVAL_REQUIRED) {
+            // the request is durable: from now on an approver may release it
+            ApprovalDesk approvals = desk;
+            if (approvals != null && record.waiter != null) {
+                approvals.await(record.waiter);
+                approvals.publish(EventTypes.APPROVAL_REQUESTED, record.approval);
+            }
+            return outcome;
+        }
+        publishOutcome(request, outcome);
+        return outcome;
+    }
+
+    private void publishOutcome(CallRequest request, CallOutcome outcome) {
         EventPublisher publisher = events;
         if (publisher != null) {
             publisher.publish(new Event(outcome.ok() ? EventTypes.TOOL_CALL_COMPLETE : EventTypes.TOOL_CALL_ERROR,
@@ -118,7 +141,6 @@ public class DispatcherImpl implements Dispatcher {
                 outcome.status().name().toLowerCase(java.util.Locale.ROOT), outcome.durationNanos(),
                 outcomeAttributes(outcome, request)));
         }
-        return outcome;
     }
 
     @Override
@@ -201,15 +223,21 @@ public class DispatcherImpl implements Dispatcher {
      */
     private CallOutcome recorded(CallAudit record, CallOutcome outcome) {
         List<AuditRecord> records = new java.util.ArrayList<>(2);
+        boolean pending = outcome.status() == Status.APPROVAL_REQUIRED;
         if (!record.attemptRecorded) {
             GuardrailChain.Result chain = record.chain;
             records.add(record.attempt(chain == null ? outcome.decision() : chain.decision));
         }
-        records.add(record.outcome(outcome));
+        // a call sent for approval has no outcome yet: its request is recorded, its outcome when it ends
+        records.add(pending ? ApprovalDesk.record(record.approval, "requested") : record.outcome(outcome));
         try {
             trail().append(records);
+            record.attemptRecorded = true;
             return outcome;
         } catch (StoreUnavailableException e) {
+            if (pending) {
+                return unrecordedApproval(record, outcome, e);
+            }
             LOG.warn("Call {} to tool '{}' ended {} but its audit records could not be written: {}", record.callId,
                 record.request.tool(), outcome.status(), e.getMessage());
             if (outcome.errorCode() != null && outcome.errorCode().equals("store_unavailable")) {
@@ -224,6 +252,29 @@ public class DispatcherImpl implements Dispatcher {
             return fail(Status.UNAVAILABLE, record.request, record.callId, record.traceId, record.startNanos,
                 "store_unavailable", message, details, outcome.decision());
         }
+    }
+
+    /**
+     * A call sent for approval whose request could not be audited: the approval is withdrawn (rejected by the
+     * server), the chain released, and the caller hears 503. Nothing runs on an approval nobody can trace.
+     */
+    private CallOutcome unrecordedApproval(CallAudit record, CallOutcome outcome, StoreUnavailableException e) {
+        ApprovalDesk approvals = desk;
+        try {
+            if (approvals != null) {
+                approvals.store().decide(record.approval.id(), Approval.Status.REJECTED, "cuga",
+                    "the request could not be recorded in the audit trail", Instant.now());
+            }
+        } catch (RuntimeException ignored) {
+            // the store is failing; the approval expires by itself and its waiter was never started
+        }
+        if (record.waiter != null) {
+            ((ApprovalWaiter) record.waiter).denied(record.approval, "store_unavailable", e.getMessage(), false);
+            record.waiter = null;
+        }
+        return fail(Status.UNAVAILABLE, record.request, record.callId, record.traceId, record.startNanos,
+            "store_unavailable", "the call needs a human's approval and its request could not be recorded in the "
+                + "audit trail: " + e.getMessage(), Map.of("toolRan", false), outcome.decision());
     }
 
     /** @return the audit trail, or throws when there is none: the caller fails closed */
@@ -272,6 +323,15 @@ public class DispatcherImpl implements Dispatcher {
      * denies instead of hanging the caller), then, if the chain allows, the tool (with the tool's deadline).
      */
     private CallOutcome invoke(ToolEntry entry, CallAudit record, Map<String, Object> arguments) {
+        return invoke(entry, record, arguments, null);
+    }
+
+    /**
+     * @param decided the chain's result of a call a human approved (the chain ran when the call was made and is
+     *     not run again), or null for a new call
+     */
+    private CallOutcome invoke(ToolEntry entry, CallAudit record, Map<String, Object> arguments,
+        GuardrailChain.Result decided) {
         CallRequest request = record.request;
         String callId = record.callId;
         String traceId = record.traceId;
@@ -279,24 +339,25 @@ public class DispatcherImpl implements Dispatcher {
         DispatcherConfig cfg = config;
         long timeout = entry.descriptor.timeoutMillis() > 0 ? entry.descriptor.timeoutMillis()
             : cfg.default_timeout_millis();
-        if (!entry.tryEnterBulkhead(cfg.tool_concurrency())) {
-            return fail(Status.OVERLOADED, request, callId, traceId, start, "tool_busy",
-                "tool '" + entry.name + "' is running as many calls as it may; try again shortly", Map.of());
-        }
         GuardrailChain.Call guarded = new GuardrailChain.Call(entry.descriptor, arguments, request.profile(),
             request.session(), request.caller(), callId, traceId, false);
-        Call call = new Call(entry, record, arguments, guarded, timeout);
+        if (!entry.tryEnterBulkhead(cfg.tool_concurrency())) {
+            return ended(decided, guarded, fail(Status.OVERLOADED, request, callId, traceId, start, "tool_busy",
+                "tool '" + entry.name + "' is running as many calls as it may; try again shortly", Map.of()));
+        }
+        Call call = new Call(entry, record, arguments, guarded, timeout, decided);
         if (!entry.enter(call)) {
             call.releasePermit();
-            return unavailable(request, callId, traceId, start, Decision.allow());
+            return ended(decided, guarded, unavailable(request, callId, traceId, start, Decision.allow()));
         }
         try {
             try {
                 pool.execute(call.task);
             } catch (RejectedExecutionException e) {
                 call.releasePermit();
-                return fail(Status.OVERLOADED, request, callId, traceId, start, "server_busy",
-                    "the server is running as many tool calls as it may; try again shortly", Map.of());
+                return ended(decided, guarded, fail(Status.OVERLOADED, request, callId, traceId, start,
+                    "server_busy", "the server is running as many tool calls as it may; try again shortly",
+                    Map.of()));
             }
             GuardrailChain.Result chain = call.awaitChain(cfg.guardrail_timeout_millis());
             if (call.withdrawn) {
@@ -315,11 +376,8 @@ public class DispatcherImpl implements Dispatcher {
                 chain.complete(guarded, decision, null);
                 return denied(request, callId, traceId, start, decision);
             }
-            if (decision.verdict() == Verdict.REQUIRE_APPROVAL) {
-                Decision deny = Decision.deny(decision.guardrail(), "no_approver", "the call needs a human's "
-                    + "approval (" + decision.reason() + ") and no approval service is running: denied");
-                chain.complete(guarded, deny, null);
-                return denied(request, callId, traceId, start, deny);
+            if (decision.verdict() == Verdict.REQUIRE_APPROVAL && decided == null) {
+                return requestApproval(entry, record, arguments, guarded, chain);
             }
             CallOutcome outcome = awaitTool(entry, call, request, callId, traceId, decision, timeout, start);
             chain.complete(guarded, decision, outcome);
@@ -327,6 +385,138 @@ public class DispatcherImpl implements Dispatcher {
         } finally {
             entry.leave(call);
         }
+    }
+
+    /** An approved call that ended before its tool could start: its chain (held since the request) ends too. */
+    private static CallOutcome ended(GuardrailChain.Result decided, GuardrailChain.Call guarded,
+        CallOutcome outcome) {
+        if (decided != null) {
+            decided.complete(guarded, decided.decision, outcome);
+        }
+        return outcome;
+    }
+
+    /**
+     * A call the policy sends to a human: stored as a pending approval, answered 202 with its id once the
+     * request is audited ({@link #recorded}), and then watched by the {@link ApprovalDesk}, which runs it when
+     * approved or denies it when rejected or expired. Its chain result (and so its budget reservation) is held
+     * until then. Without an approval service or store the call is denied: nobody could approve it.
+     */
+    private CallOutcome requestApproval(ToolEntry entry, CallAudit record, Map<String, Object> arguments,
+        GuardrailChain.Call guarded, GuardrailChain.Result chain) {
+        CallRequest request = record.request;
+        Decision decision = chain.decision;
+        ApprovalDesk approvals = desk;
+        if (approvals == null) {
+            Decision deny = Decision.deny(decision.guardrail(), "no_approver", "the call needs a human's "
+                + "approval (" + decision.reason() + ") and no approval service is running: denied");
+            chain.complete(guarded, deny, null);
+            return denied(request, record.callId, record.traceId, record.startNanos, deny);
+        }
+        Object seconds = decision.details().get("timeoutSeconds");
+        long timeout = seconds instanceof Number ? ((Number) seconds).longValue() : DEFAULT_APPROVAL_SECONDS;
+        Instant now = Instant.now();
+        Object shown;
+        try {
+            shown = record.redacted(chain.policy);
+        } catch (RuntimeException e) {
+            shown = Map.of("[REDACTED]", "the redaction rules failed: the arguments are not shown");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> redacted = shown instanceof Map ? (Map<String, Object>) shown : Map.of();
+        Approval approval = new Approval(Ids.callId(), Approval.Status.PENDING, now, now.plusSeconds(timeout),
+            record.callId, record.traceId, request.profile(), request.session(), request.caller(), request.tool(),
+            entry.descriptor.risk().name(), redacted, decision.reason(), "", null, "", Map.of());
+        try {
+            approval = approvals.store().create(approval);
+        } catch (StoreUnavailableException e) {
+            chain.complete(guarded, Decision.deny(decision.guardrail(), "store_unavailable", e.getMessage()), null);
+            return fail(Status.UNAVAILABLE, request, record.callId, record.traceId, record.startNanos,
+                "store_unavailable", "the call needs a human's approval and the approval could not be stored: "
+                    + e.getMessage(), Map.of("toolRan", false), decision);
+        }
+        record.approval = approval;
+        record.waiter = new ApprovalWaiter(entry, record, arguments, guarded, chain, approval);
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put(CallOutcome.APPROVAL_ID, approval.id());
+        details.put("expiresAt", approval.expiresAt().toString());
+        details.put("status", "pending");
+        return new CallOutcome(Status.APPROVAL_REQUIRED, request.tool(), record.callId, record.traceId, null,
+            "approval_required", decision.reason(), details, decision, System.nanoTime() - record.startNanos);
+    }
+
+    /** A call waiting for its approval: run when approved, denied when rejected or expired. */
+    private final class ApprovalWaiter implements ApprovalDesk.Waiter {
+        private final ToolEntry entry;
+        private final CallAudit record;
+        private final Map<String, Object> arguments;
+        private final GuardrailChain.Call guarded;
+        private final GuardrailChain.Result chain;
+        private final Approval approval;
+
+        ApprovalWaiter(ToolEntry entry, CallAudit record, Map<String, Object> arguments,
+            GuardrailChain.Call guarded, GuardrailChain.Result chain, Approval approval) {
+            this.entry = entry;
+            this.record = record;
+            this.arguments = arguments;
+            this.guarded = guarded;
+            this.chain = chain;
+            this.approval = approval;
+        }
+
+        @Override
+        public Approval approval() {
+            return approval;
+        }
+
+        @Override
+        public void approved(Approval decided) {
+            CallOutcome outcome = invoke(entry, record, arguments, chain);
+            finishApproved(record, decided, outcome);
+        }
+
+        @Override
+        public void denied(Approval decided, String code, String reason) {
+            denied(decided, code, reason, true);
+        }
+
+        /** @param finish whether to record the outcome (not when the request itself could not be recorded) */
+        void denied(Approval decided, String code, String reason, boolean finish) {
+            Decision deny = Decision.deny(ApprovalDesk.GUARDRAIL, code, reason);
+            chain.complete(guarded, deny, null);
+            if (finish) {
+                CallOutcome outcome = fail(Status.DENIED, record.request, record.callId, record.traceId,
+                    record.startNanos, code, reason, Map.of(CallOutcome.APPROVAL_ID, decided.id()), deny);
+                finishApproved(record, decided, outcome);
+            }
+        }
+    }
+
+    /** Records how a call that waited for approval ended: audit trail, the approval itself, events. */
+    private void finishApproved(CallAudit record, Approval approval, CallOutcome outcome) {
+        CallOutcome recorded = recorded(record, outcome);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("status", recorded.status().name());
+        summary.put("httpStatus", recorded.status().httpStatus());
+        if (recorded.ok()) {
+            summary.put("result", recorded.result());
+        } else {
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("code", recorded.errorCode());
+            error.put("message", recorded.message());
+            summary.put("error", error);
+        }
+        summary.put("durationMillis", recorded.durationNanos() / 1_000_000);
+        try {
+            ApprovalDesk approvals = desk;
+            if (approvals != null) {
+                approvals.store().recordOutcome(approval.id(), summary);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("The outcome of approved call {} could not be stored with approval {}: {}", record.callId,
+                approval.id(), String.valueOf(e));
+        }
+        publishOutcome(record.request, recorded);
     }
 
     private CallOutcome awaitTool(ToolEntry entry, Call call, CallRequest request, String callId, String traceId,
@@ -446,6 +636,8 @@ public class DispatcherImpl implements Dispatcher {
         private final String callId;
         private final String traceId;
         private final GuardrailChain.Call guarded;
+        /** The chain's result of an approved call, which does not run the chain again; null otherwise. */
+        private final GuardrailChain.Result decided;
         private final java.util.concurrent.atomic.AtomicBoolean permitHeld =
             new java.util.concurrent.atomic.AtomicBoolean(true);
         /** Whoever sets it first owns the chain's result: the pool thread (done) or the caller (timed out). */
@@ -469,7 +661,8 @@ public class DispatcherImpl implements Dispatcher {
         };
 
         Call(ToolEntry entry, CallAudit record, Map<String, Object> arguments, GuardrailChain.Call guarded,
-            long timeoutMillis) {
+            long timeoutMillis, GuardrailChain.Result decided) {
+            this.decided = decided;
             this.timeoutMillis = timeoutMillis;
             this.entry = entry;
             this.record = record;
@@ -510,7 +703,8 @@ public class DispatcherImpl implements Dispatcher {
             try {
                 GuardrailChain.Result result;
                 try {
-                    result = GuardrailChain.run(policies, guarded, type -> guardrailAt = type);
+                    result = decided != null ? decided
+                        : GuardrailChain.run(policies, guarded, type -> guardrailAt = type);
                 } catch (Throwable t) {
                     Decision deny = Decision.deny(GuardrailChain.POLICY, "chain_error",
                         "the guardrail chain failed (" + t.getClass().getSimpleName() + ")");
@@ -525,10 +719,12 @@ public class DispatcherImpl implements Dispatcher {
                 record.chain = result;
                 chainDone.countDown();
                 if (result.decision.verdict() == Verdict.DENY
-                    || result.decision.verdict() == Verdict.REQUIRE_APPROVAL) {
+                    || (result.decision.verdict() == Verdict.REQUIRE_APPROVAL && decided == null)) {
                     return null;
                 }
-                recordAttempt(record); // durable before the tool runs; a store failure means it does not run
+                if (!record.attemptRecorded) {
+                    recordAttempt(record); // durable before the tool runs; a store failure means it does not run
+                }
                 deadline = Instant.now().plusMillis(timeoutMillis);
                 EventPublisher publisher = events;
                 if (publisher != null) {

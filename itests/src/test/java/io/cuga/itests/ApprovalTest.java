@@ -1,0 +1,139 @@
+package io.cuga.itests;
+
+import static io.cuga.itests.AuditTest.records;
+import static io.cuga.itests.AuditTest.request;
+import static io.cuga.itests.Support.allow;
+import static io.cuga.itests.Support.assertStatus;
+import static io.cuga.itests.Support.await;
+import static io.cuga.itests.Support.toolProps;
+import static io.cuga.itests.Support.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.osgi.test.common.annotation.InjectService;
+import org.osgi.test.common.service.ServiceAware;
+
+import io.cuga.api.dispatch.Approvals;
+import io.cuga.api.dispatch.Approvals.ApprovalException;
+import io.cuga.api.dispatch.CallOutcome;
+import io.cuga.api.dispatch.CallOutcome.Status;
+import io.cuga.api.store.Approval;
+import io.cuga.api.store.AuditRecord;
+import io.cuga.api.store.AuditTrail;
+import io.cuga.api.tool.Tool;
+
+/**
+ * Profile {@code approvals} sends every call to a human (approval timeout 2 s, 3 calls per session): the call is
+ * answered "approval required", waits, runs when approved, is denied when rejected or expired, and the audit
+ * trail tells the whole story.
+ */
+class ApprovalTest extends InFrameworkTest {
+
+    @InjectService(timeout = 10_000)
+    ServiceAware<Approvals> approvals;
+
+    @InjectService(timeout = 10_000)
+    ServiceAware<AuditTrail> audit;
+
+    private final AtomicInteger ran = new AtomicInteger();
+
+    private String tool() throws Exception {
+        String name = unique("approve");
+        allow(cm, List.of(name), List.of(bsn));
+        context.registerService(Tool.class, call -> Map.of("ran", ran.incrementAndGet()), toolProps(name));
+        Support.awaitState(registry.getService(), name, io.cuga.api.dispatch.ToolInfo.State.AVAILABLE);
+        return name;
+    }
+
+    private CallOutcome ask(String tool, String session) {
+        return assertStatus(dispatcher.getService().dispatch(request(tool, Map.of("password", "hunter2", "n", 1),
+            "agent-7", session)), Status.APPROVAL_REQUIRED);
+    }
+
+    private Approval awaitApproval(String id, Approval.Status status) {
+        return await("approval " + id + " to be " + status + " with an outcome",
+            () -> approvals.getService().get(id).orElseThrow(),
+            a -> a.status() == status && !a.outcome().isEmpty());
+    }
+
+    @Test
+    void anApprovedCallRunsAndTheTrailTellsWhoApprovedIt() throws Exception {
+        String tool = tool();
+        CallOutcome asked = ask(tool, unique("s"));
+        String id = (String) asked.details().get(CallOutcome.APPROVAL_ID);
+        assertThat(id).isNotBlank();
+        assertThat(ran.get()).as("nothing runs before a human decides").isZero();
+
+        Approval pending = approvals.getService().list(Approval.Status.PENDING, 1000).stream()
+            .filter(a -> a.id().equals(id)).findFirst().orElseThrow();
+        assertThat(pending.arguments()).containsEntry("password", "[REDACTED]").containsEntry("n", 1);
+        assertThat(pending.requester()).isEqualTo("agent-7");
+        assertThat(pending.tool()).isEqualTo(tool);
+
+        assertThatThrownBy(() -> approvals.getService().decide(id, true, "agent-7", "mine"))
+            .isInstanceOf(ApprovalException.class)
+            .extracting(e -> ((ApprovalException) e).problem()).isEqualTo(ApprovalException.Problem.SELF_APPROVAL);
+
+        Approval decided = approvals.getService().decide(id, true, "alice", "looks right");
+        assertThat(decided.status()).isEqualTo(Approval.Status.APPROVED);
+        assertThat(decided.decidedBy()).isEqualTo("alice");
+
+        Approval done = awaitApproval(id, Approval.Status.APPROVED);
+        assertThat(done.outcome()).containsEntry("status", "OK");
+        assertThat(ran.get()).isEqualTo(1);
+
+        List<AuditRecord> trail = new ArrayList<>(records(audit.getService(), asked.callId()));
+        java.util.Collections.reverse(trail);
+        assertThat(trail).extracting(r -> r.kind() + ":" + r.data().getOrDefault("event", r.outcome()))
+            .containsExactly(AuditRecord.ATTEMPT + ":", AuditRecord.APPROVAL + ":requested",
+                AuditRecord.APPROVAL + ":approved", AuditRecord.OUTCOME + ":OK");
+        assertThat(trail.get(2).caller()).isEqualTo("alice");
+        assertThat(trail.get(2).reason()).isEqualTo("looks right");
+        assertThat(audit.getService().verify().intact()).isTrue();
+
+        assertThatThrownBy(() -> approvals.getService().decide(id, false, "bob", "too late"))
+            .isInstanceOf(ApprovalException.class)
+            .extracting(e -> ((ApprovalException) e).problem()).isEqualTo(ApprovalException.Problem.NOT_PENDING);
+    }
+
+    @Test
+    void aRejectedCallNeverRunsAndAnUnansweredOneExpires() throws Exception {
+        String tool = tool();
+        String rejectedId = (String) ask(tool, unique("s")).details().get(CallOutcome.APPROVAL_ID);
+        CallOutcome expiring = ask(tool, unique("s"));
+        String expiringId = (String) expiring.details().get(CallOutcome.APPROVAL_ID);
+
+        approvals.getService().decide(rejectedId, false, "alice", "not today");
+        Approval rejected = awaitApproval(rejectedId, Approval.Status.REJECTED);
+        assertThat(rejected.outcome()).containsEntry("status", "DENIED");
+
+        Approval expired = awaitApproval(expiringId, Approval.Status.EXPIRED);
+        assertThat(expired.outcome()).containsEntry("status", "DENIED");
+        assertThat(records(audit.getService(), expiring.callId())).extracting(AuditRecord::errorType)
+            .contains("approval_expired");
+        assertThat(ran.get()).as("neither call ran").isZero();
+    }
+
+    @Test
+    void callsWaitingForApprovalHoldTheirBudgetAndARejectionGivesItBack() throws Exception {
+        String tool = tool();
+        String session = unique("s");
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add((String) ask(tool, session).details().get(CallOutcome.APPROVAL_ID));
+        }
+        CallOutcome fourth = dispatcher.getService().dispatch(request(tool, Map.of(), "agent-7", session));
+        assertThat(fourth.status()).as("%s", fourth).isEqualTo(Status.LIMITED);
+        assertThat(fourth.decision().guardrail()).isEqualTo("budget");
+
+        approvals.getService().decide(ids.get(0), false, "alice", "no");
+        awaitApproval(ids.get(0), Approval.Status.REJECTED);
+        ask(tool, session); // the rejected call's reservation was given back
+    }
+}
