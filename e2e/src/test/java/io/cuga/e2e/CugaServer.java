@@ -245,6 +245,19 @@ final class CugaServer implements AutoCloseable {
         return exitCode;
     }
 
+    /** Kills the server as a power cut or the OOM killer would (SIGKILL to the JVM): no shutdown hook runs. */
+    void kill() {
+        if (exitCode == null) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exitCode = -9;
+        }
+    }
+
     @Override
     public void close() {
         stop();

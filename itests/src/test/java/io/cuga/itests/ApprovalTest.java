@@ -23,6 +23,9 @@ import io.cuga.api.dispatch.Approvals;
 import io.cuga.api.dispatch.Approvals.ApprovalException;
 import io.cuga.api.dispatch.CallOutcome;
 import io.cuga.api.dispatch.CallOutcome.Status;
+import io.cuga.api.event.Event;
+import io.cuga.api.event.EventSink;
+import io.cuga.api.event.EventTypes;
 import io.cuga.api.store.Approval;
 import io.cuga.api.store.AuditRecord;
 import io.cuga.api.store.AuditTrail;
@@ -122,6 +125,10 @@ class ApprovalTest extends InFrameworkTest {
 
     @Test
     void callsWaitingForApprovalHoldTheirBudgetAndARejectionGivesItBack() throws Exception {
+        java.util.Queue<Event> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.Hashtable<String, Object> sinkProps = new java.util.Hashtable<>();
+        sinkProps.put(EventSink.NAME, "approval-test");
+        var sink = context.registerService(EventSink.class, seen::add, sinkProps);
         String tool = tool();
         String session = unique("s");
         List<String> ids = new ArrayList<>();
@@ -135,5 +142,13 @@ class ApprovalTest extends InFrameworkTest {
         approvals.getService().decide(ids.get(0), false, "alice", "no");
         awaitApproval(ids.get(0), Approval.Status.REJECTED);
         ask(tool, session); // the rejected call's reservation was given back
+
+        await("the events of the story", () -> List.copyOf(seen), events -> events.stream().anyMatch(
+            e -> e.type().equals(EventTypes.BUDGET_EXCEEDED) && fourth.callId().equals(e.attributes().get("callId")))
+            && events.stream().filter(e -> e.type().equals(EventTypes.APPROVAL_REQUESTED)
+                && session.equals(e.session())).count() == 4
+            && events.stream().anyMatch(e -> e.type().equals(EventTypes.APPROVAL_RECEIVED)
+                && ids.get(0).equals(e.attributes().get("approvalId"))));
+        sink.unregister();
     }
 }

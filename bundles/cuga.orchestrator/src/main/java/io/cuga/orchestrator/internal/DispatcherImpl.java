@@ -120,6 +120,7 @@ public class DispatcherImpl implements Dispatcher {
         CallAudit record = new CallAudit(request, Ids.callId(),
             Ids.validTraceId(request.traceId()) ? request.traceId() : Ids.traceId());
         CallOutcome outcome = recorded(record, guarded(record));
+        publishBudget(record);
         if (outcome.status() == Status.APPROVAL_REQUIRED) {
             // the request is durable: from now on an approver may release it
             ApprovalDesk approvals = desk;
@@ -131,6 +132,32 @@ public class DispatcherImpl implements Dispatcher {
         }
         publishOutcome(request, outcome);
         return outcome;
+    }
+
+    /**
+     * Publishes what the budget guardrail said about a call: {@code budget.warning} for a warning (the warn ratio
+     * reached, or a warn-mode exceedance), {@code budget.exceeded} for a refusal.
+     */
+    private void publishBudget(CallAudit record) {
+        EventPublisher publisher = events;
+        GuardrailChain.Result chain = record.chain;
+        if (publisher == null || chain == null) {
+            return;
+        }
+        for (Decision d : chain.decisions) {
+            if (!"budget".equals(d.guardrail()) || d.verdict() == Verdict.ALLOW) {
+                continue;
+            }
+            String type = d.verdict() == Verdict.DENY ? EventTypes.BUDGET_EXCEEDED : EventTypes.BUDGET_WARNING;
+            Map<String, Object> attributes = new LinkedHashMap<>();
+            attributes.put("tool", record.request.tool());
+            attributes.put("callId", record.callId);
+            attributes.put("rule", d.rule());
+            attributes.put("reason", d.reason());
+            attributes.putAll(d.details());
+            publisher.publish(new Event(type, Instant.now(), record.traceId, record.request.profile(),
+                record.request.session(), d.verdict().name().toLowerCase(java.util.Locale.ROOT), 0, attributes));
+        }
     }
 
     private void publishOutcome(CallRequest request, CallOutcome outcome) {
