@@ -17,6 +17,7 @@ import io.cuga.api.guardrail.Guardrail;
 import io.cuga.api.policy.Policy;
 import io.cuga.api.policy.PolicyService;
 import io.cuga.api.store.StoreUnavailableException;
+import io.cuga.api.tool.RiskTier;
 import io.cuga.api.tool.ToolDescriptor;
 
 /**
@@ -125,6 +126,7 @@ final class GuardrailChain {
                     "guardrail '" + type + "' failed (" + e.getClass().getSimpleName() + "): the call is denied");
             }
             decisions.add(decision);
+            call = raisedRisk(call, decision);
             // the strictest verdict wins; among equals, the first names the chain's decision
             if (decision.verdict().ordinal() > combined.verdict().ordinal()) {
                 combined = decision;
@@ -134,6 +136,32 @@ final class GuardrailChain {
             }
         }
         return new Result(policy, combined, List.copyOf(decisions), checked);
+    }
+
+    /**
+     * A guardrail may raise the call's risk tier for the guardrails after it: a decision with
+     * {@code details.risk} higher than the tool's own tier (the allowlist's per-profile {@code risk} override) makes
+     * the later guardrails (approval first of all) see the tool at that tier. A tier is never lowered.
+     */
+    static GuardedCall raisedRisk(GuardedCall call, Decision decision) {
+        Object risk = decision.details().get("risk");
+        if (!(risk instanceof String)) {
+            return call;
+        }
+        RiskTier tier;
+        try {
+            tier = RiskTier.parse((String) risk);
+        } catch (IllegalArgumentException e) {
+            return call;
+        }
+        ToolDescriptor tool = call.tool();
+        if (tier.compareTo(tool.risk()) <= 0) {
+            return call;
+        }
+        ToolDescriptor raised = new ToolDescriptor(tool.name(), tool.description(), tool.inputSchema(), tier,
+            tool.outbound(), tool.timeoutMillis(), tool.bundle(), tool.bundleVersion());
+        return new Call(raised, call.arguments(), call.profile(), call.session(), call.caller(), call.callId(),
+            call.traceId(), call.dryRun(), call.startedAt());
     }
 
     /** Where the chain is, so a timeout can name the guardrail that did not answer. */
@@ -155,6 +183,11 @@ final class GuardrailChain {
 
         Call(ToolDescriptor tool, Map<String, Object> arguments, String profile, String session, String caller,
             String callId, String traceId, boolean dryRun) {
+            this(tool, arguments, profile, session, caller, callId, traceId, dryRun, Instant.now());
+        }
+
+        Call(ToolDescriptor tool, Map<String, Object> arguments, String profile, String session, String caller,
+            String callId, String traceId, boolean dryRun, Instant startedAt) {
             this.tool = tool;
             this.arguments = arguments;
             this.profile = profile;
@@ -162,7 +195,7 @@ final class GuardrailChain {
             this.caller = caller;
             this.callId = callId;
             this.traceId = traceId;
-            this.startedAt = Instant.now();
+            this.startedAt = startedAt;
             this.dryRun = dryRun;
         }
 
