@@ -1,6 +1,5 @@
 package io.cuga.http.internal;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
@@ -44,7 +43,6 @@ import io.cuga.api.dispatch.ToolRegistry;
 import io.cuga.api.health.ReadinessCheck;
 import io.cuga.api.tool.ToolDescriptor;
 import jakarta.servlet.Servlet;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -58,7 +56,7 @@ import jakarta.servlet.http.HttpServletResponse;
 @Designate(ocd = ApiServlet.Config.class)
 @HttpWhiteboardServletName(ApiServlet.NAME)
 @HttpWhiteboardServletPattern({"/health", "/ready", "/api/v1/*", "/"})
-public final class ApiServlet extends HttpServlet {
+public final class ApiServlet extends JsonServlet {
 
     /** The configuration PID. */
     static final String PID = "cuga.http";
@@ -69,16 +67,9 @@ public final class ApiServlet extends HttpServlet {
     /** Default request body limit: 1 MiB. */
     static final long DEFAULT_MAX_BODY = 1_048_576L;
 
-    /** Request header choosing the policy profile. */
-    static final String PROFILE_HEADER = "X-Cuga-Profile";
-
-    /** Request header naming the session. */
-    static final String SESSION_HEADER = "X-Cuga-Session";
-
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ApiServlet.class);
     private static final byte[] HEALTH_BODY = "{\"status\":\"UP\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    private static final String BEARER_CHALLENGE = "Bearer realm=\"cuga\"";
     private static final int SCHEMA_CACHE_SIZE = 1024;
 
     /** How the API behaves. */
@@ -95,16 +86,12 @@ public final class ApiServlet extends HttpServlet {
         /** @return readiness checks that must be registered (and ready) for /ready to answer 200 */
         @AttributeDefinition(name = "Required readiness checks",
             description = "Names of ReadinessCheck services that must be present; /ready answers 503 while one "
-                + "is missing.")
-        String[] required_checks() default {"orchestrator", "policy"};
+                + "is missing (store: a store bundle answers, so calls can be audited).")
+        String[] required_checks() default {"orchestrator", "policy", "store"};
     }
 
     /** The effective configuration, swapped whole on a change. */
     private record Settings(long maxBodyBytes, List<String> requiredChecks) {
-    }
-
-    /** An authenticated caller with the profile and session it runs under. */
-    private record Caller(Identity identity, String profile, String session) {
     }
 
     private final transient TokenAuthenticator authenticator;
@@ -188,52 +175,24 @@ public final class ApiServlet extends HttpServlet {
     }
 
     @Override
-    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        TraceContext trace = TraceContext.fromHeader(request.getHeader(TraceContext.HEADER));
-        Responses.common(response, trace);
-        String method = request.getMethod();
-        String path = path(request);
-        try {
-            Router.Match match = Router.route(method, path);
-            Route route = match.route();
-            if (route == null) {
-                throw match.allowed().isEmpty() ? notFound(method, path) : methodNotAllowed(match.allowed());
-            }
-            switch (route) {
-                case HEALTH -> Responses.bytes(response, 200, HEALTH_BODY);
-                case READY -> ready(response);
-                case OPENAPI -> Responses.bytes(response, 200, openapi);
-                case WHOAMI -> whoami(response, authorize(route, request));
-                case TOOLS -> tools(response, authorize(route, request));
-                case TOOL_DIAGNOSTICS -> diagnostics(response, authorize(route, request));
-                case INVOKE -> invoke(request, response, authorize(route, request), match.parameter(), trace);
-                case EVALUATE -> evaluate(request, response, authorize(route, request), trace);
-                default -> throw new IllegalStateException("route without a handler: " + route);
-            }
-        } catch (ApiException e) {
-            if (!response.isCommitted()) {
-                Responses.error(request, response, e);
-            }
-        } catch (RuntimeException | IOException e) {
-            failed(request, response, trace, method, path, e);
+    protected void handle(HttpServletRequest request, HttpServletResponse response, String method, String path,
+        TraceContext trace) throws IOException {
+        Router.Match match = Router.route(method, path);
+        Route route = match.route();
+        if (route == null) {
+            throw match.allowed().isEmpty() ? notFound(method, path) : methodNotAllowed(match.allowed());
         }
-    }
-
-    private void failed(HttpServletRequest request, HttpServletResponse response, TraceContext trace, String method,
-        String path, Exception e) throws IOException {
-        if (e instanceof EOFException) {
-            LOG.debug("Client went away during {} {} (trace {})", method, path, trace.traceId());
-            return;
+        switch (route) {
+            case HEALTH -> Responses.bytes(response, 200, HEALTH_BODY);
+            case READY -> ready(response);
+            case OPENAPI -> Responses.bytes(response, 200, openapi);
+            case WHOAMI -> whoami(response, authorize(route, request));
+            case TOOLS -> tools(response, authorize(route, request));
+            case TOOL_DIAGNOSTICS -> diagnostics(response, authorize(route, request));
+            case INVOKE -> invoke(request, response, authorize(route, request), match.parameter(), trace);
+            case EVALUATE -> evaluate(request, response, authorize(route, request), trace);
+            default -> throw new IllegalStateException("route without a handler: " + route);
         }
-        LOG.error("Unexpected error serving {} {} (trace {})", method, path, trace.traceId(), e);
-        if (response.isCommitted()) {
-            return;
-        }
-        response.reset();
-        Responses.common(response, trace);
-        Responses.json(response, 500, Responses.errorBody("internal_error",
-            "the server failed to handle the request; the error is logged under trace " + trace.traceId(),
-            Map.of("traceId", trace.traceId())));
     }
 
     // ---------------------------------------------------------------------------------------------- handlers
@@ -379,6 +338,11 @@ public final class ApiServlet extends HttpServlet {
             Responses.json(response, 200, body);
             return;
         }
+        if (outcome.status() == CallOutcome.Status.APPROVAL_REQUIRED
+            && outcome.details().get(CallOutcome.APPROVAL_ID) instanceof String approvalId && !approvalId.isBlank()) {
+            pending(response, outcome, approvalId);
+            return;
+        }
         Map<String, Object> details = new LinkedHashMap<>(outcome.details());
         details.put("tool", tool);
         details.put("callId", outcome.callId());
@@ -394,6 +358,25 @@ public final class ApiServlet extends HttpServlet {
             : status.name().toLowerCase(java.util.Locale.ROOT);
         String message = outcome.message() != null ? outcome.message() : "the call ended with " + status.name();
         Responses.json(response, status.httpStatus(), Responses.errorBody(code, message, details));
+    }
+
+    /**
+     * The call waits for a human: 202 with the approval's id and expiry, and {@code Location} pointing at the
+     * approval, where the caller (its requester) may follow it.
+     */
+    private static void pending(HttpServletResponse response, CallOutcome outcome, String approvalId)
+        throws IOException {
+        Object expiresAt = outcome.details().get("expiresAt");
+        Map<String, Object> body = new LinkedHashMap<>(6);
+        body.put("approvalId", approvalId);
+        body.put("status", "pending");
+        body.put("expiresAt", expiresAt == null ? null : expiresAt.toString());
+        body.put("decision", Responses.decision(outcome.decision()));
+        body.put("callId", outcome.callId());
+        body.put("tool", outcome.tool());
+        response.setHeader("Location", ApprovalServlet.BASE + "/"
+            + java.net.URLEncoder.encode(approvalId, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
+        Responses.json(response, 202, body);
     }
 
     private void evaluate(HttpServletRequest request, HttpServletResponse response, Caller caller,
@@ -448,56 +431,7 @@ public final class ApiServlet extends HttpServlet {
     // -------------------------------------------------------------------------------------------------- auth
 
     private Caller authorize(Route route, HttpServletRequest request) {
-        String token = bearer(request.getHeader("Authorization"));
-        if (token == null) {
-            throw new ApiException(401, "unauthorized", "a bearer token is required (Authorization: Bearer ...)",
-                Map.of(), Map.of("WWW-Authenticate", BEARER_CHALLENGE));
-        }
-        Identity identity = authenticator.authenticate(token);
-        if (identity == null) {
-            throw new ApiException(401, "unauthorized", "the bearer token is not valid", Map.of(),
-                Map.of("WWW-Authenticate", BEARER_CHALLENGE + ", error=\"invalid_token\""));
-        }
-        Role required = route.access().role();
-        if (!identity.role().satisfies(required)) {
-            throw new ApiException(403, "forbidden", "this route needs role " + required.label() + " or higher",
-                Map.of("requiredRole", required.label(), "role", identity.role().label()));
-        }
-        String profile = identity.defaultProfile();
-        String requested = request.getHeader(PROFILE_HEADER);
-        if (requested != null) {
-            if (!Names.isProfile(requested)) {
-                throw new ApiException(400, "invalid_header",
-                    PROFILE_HEADER + " must be 1-" + Names.MAX_PROFILE + " characters of A-Z a-z 0-9 . _ -",
-                    Map.of("header", PROFILE_HEADER));
-            }
-            if (!identity.mayUse(requested)) {
-                throw new ApiException(403, "forbidden", "this token may not use profile '" + requested + "'",
-                    Map.of("header", PROFILE_HEADER, "profile", requested, "allowed", identity.profile()));
-            }
-            profile = requested;
-        }
-        String session = request.getHeader(SESSION_HEADER);
-        if (session == null) {
-            session = "";
-        } else if (!Names.isSession(session)) {
-            throw new ApiException(400, "invalid_header",
-                SESSION_HEADER + " must be 1-" + Names.MAX_SESSION + " characters of A-Z a-z 0-9 . _ : -",
-                Map.of("header", SESSION_HEADER));
-        }
-        return new Caller(identity, profile, session);
-    }
-
-    /**
-     * @param header an Authorization header, or null
-     * @return the bearer token, or null when the header is absent, of another scheme, or empty
-     */
-    static String bearer(String header) {
-        if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        String token = header.substring(7).trim();
-        return token.isEmpty() ? null : token;
+        return Auth.caller(authenticator, request, route.access().role());
     }
 
     // ----------------------------------------------------------------------------------------------- helpers
@@ -525,13 +459,6 @@ public final class ApiServlet extends HttpServlet {
             schemas.put(text, node);
         }
         return node;
-    }
-
-    private static String path(HttpServletRequest request) {
-        String servletPath = request.getServletPath();
-        String pathInfo = request.getPathInfo();
-        String path = pathInfo == null ? servletPath : servletPath + pathInfo;
-        return path == null || path.isEmpty() ? "/" : path;
     }
 
     private static ApiException notFound(String method, String path) {

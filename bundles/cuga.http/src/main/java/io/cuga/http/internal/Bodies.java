@@ -131,35 +131,12 @@ final class Bodies {
     }
 
     /**
-     * @param limit the limit
-     * @return the 413 answer
-     */
-    /**
      * Parses an evaluate body: {@code {"tool": "...", "arguments": {...}}}, arguments optional.
      *
      * @return the tool name and the arguments
      */
     static Map.Entry<String, Map<String, Object>> parseEvaluate(InputStream in, long limit) {
-        Map<?, ?> body;
-        try (JsonParser parser = Json.MAPPER.createParser(in)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw new ApiException(400, "invalid_request", "the request body must be a JSON object",
-                    Map.of("expected", "object"));
-            }
-            body = MAP_READER.readValue(parser);
-            if (parser.nextToken() != null) {
-                throw malformed("unexpected content after the JSON object", parser.currentLocation());
-            }
-        } catch (BoundedInputStream.TooLarge e) {
-            throw tooLarge(limit);
-        } catch (JsonProcessingException e) {
-            if (causedByTooLarge(e)) {
-                throw tooLarge(limit);
-            }
-            throw malformed(e.getOriginalMessage(), e.getLocation());
-        } catch (IOException e) {
-            throw new ApiException(400, "unreadable_body", "the request body could not be read");
-        }
+        Map<?, ?> body = parseObject(in, limit);
         for (Object key : body.keySet()) {
             if (!"tool".equals(key) && !"arguments".equals(key)) {
                 String field = clip(String.valueOf(key));
@@ -181,6 +158,41 @@ final class Bodies {
         return Map.entry(tool, args);
     }
 
+    /**
+     * Parses a body that must be one JSON object (duplicate keys and trailing content are malformed).
+     *
+     * @param in the body
+     * @param limit the limit {@code in} enforces, for the error details
+     * @return the object
+     * @throws ApiException 400 or 413
+     */
+    static Map<?, ?> parseObject(InputStream in, long limit) {
+        try (JsonParser parser = Json.MAPPER.createParser(in)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new ApiException(400, "invalid_request", "the request body must be a JSON object",
+                    Map.of("expected", "object"));
+            }
+            Map<?, ?> body = MAP_READER.readValue(parser);
+            if (parser.nextToken() != null) {
+                throw malformed("unexpected content after the JSON object", parser.currentLocation());
+            }
+            return body;
+        } catch (BoundedInputStream.TooLarge e) {
+            throw tooLarge(limit);
+        } catch (JsonProcessingException e) {
+            if (causedByTooLarge(e)) {
+                throw tooLarge(limit);
+            }
+            throw malformed(e.getOriginalMessage(), e.getLocation());
+        } catch (IOException e) {
+            throw new ApiException(400, "unreadable_body", "the request body could not be read");
+        }
+    }
+
+    /**
+     * @param limit the limit
+     * @return the 413 answer
+     */
     static ApiException tooLarge(long limit) {
         return new ApiException(413, "body_too_large", "the request body exceeds " + limit + " bytes",
             Map.of("limitBytes", limit));

@@ -78,7 +78,6 @@ public final class EventStreamServlet extends HttpServlet implements EventSink {
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(EventStreamServlet.class);
-    private static final String BEARER_CHALLENGE = "Bearer realm=\"cuga\"";
     private static final int MAX_DEPTH = 64;
     private static final byte[] CLOSE = new byte[0];
     private static final byte[] PING = ": ping\n\n".getBytes(StandardCharsets.UTF_8);
@@ -323,21 +322,7 @@ public final class EventStreamServlet extends HttpServlet implements EventSink {
     }
 
     private Identity authorize(HttpServletRequest request) {
-        String token = ApiServlet.bearer(request.getHeader("Authorization"));
-        if (token == null) {
-            throw new ApiException(401, "unauthorized", "a bearer token is required (Authorization: Bearer ...)",
-                Map.of(), Map.of("WWW-Authenticate", BEARER_CHALLENGE));
-        }
-        Identity identity = authenticator.authenticate(token);
-        if (identity == null) {
-            throw new ApiException(401, "unauthorized", "the bearer token is not valid", Map.of(),
-                Map.of("WWW-Authenticate", BEARER_CHALLENGE + ", error=\"invalid_token\""));
-        }
-        if (!identity.role().satisfies(Role.ADMIN)) {
-            throw new ApiException(403, "forbidden", "this route needs role admin or higher",
-                Map.of("requiredRole", Role.ADMIN.label(), "role", identity.role().label()));
-        }
-        return identity;
+        return Auth.identity(authenticator, request, Role.ADMIN);
     }
 
     /**

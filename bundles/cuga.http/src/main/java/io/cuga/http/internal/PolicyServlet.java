@@ -1,6 +1,5 @@
 package io.cuga.http.internal;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.format.DateTimeFormatter;
@@ -31,7 +30,6 @@ import io.cuga.api.policy.Policy;
 import io.cuga.api.policy.PolicyAdmin;
 import io.cuga.api.policy.PolicyException;
 import jakarta.servlet.Servlet;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -46,7 +44,7 @@ import jakarta.servlet.http.HttpServletResponse;
 @Component(service = Servlet.class, configurationPid = ApiServlet.PID)
 @HttpWhiteboardServletName(PolicyServlet.NAME)
 @HttpWhiteboardServletPattern({PolicyServlet.BASE, PolicyServlet.BASE + "/*"})
-public final class PolicyServlet extends HttpServlet {
+public final class PolicyServlet extends JsonServlet {
 
     /** The whiteboard servlet name (also the {@code x-cuga-servlet} of its OpenAPI operations). */
     static final String NAME = "cuga.http.policies";
@@ -56,10 +54,9 @@ public final class PolicyServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(PolicyServlet.class);
-    private static final String BEARER_CHALLENGE = "Bearer realm=\"cuga\"";
 
     /** The routes of this servlet; the OpenAPI document lists exactly these under {@value #NAME}. */
-    enum PolicyRoute {
+    enum PolicyRoute implements Endpoint {
         /** The active policies and the refused documents. */
         LIST("GET", BASE),
         /** One profile: its active policy with the effective document, and its last refusal. */
@@ -79,12 +76,19 @@ public final class PolicyServlet extends HttpServlet {
             this.template = template;
         }
 
-        String method() {
+        @Override
+        public String method() {
             return method;
         }
 
-        String template() {
+        @Override
+        public String template() {
             return template;
+        }
+
+        @Override
+        public Role role() {
+            return Role.ADMIN;
         }
     }
 
@@ -122,85 +126,25 @@ public final class PolicyServlet extends HttpServlet {
     }
 
     @Override
-    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        TraceContext trace = TraceContext.fromHeader(request.getHeader(TraceContext.HEADER));
-        Responses.common(response, trace);
-        String method = request.getMethod();
-        String path = path(request);
-        try {
-            String[] segments = Router.split(path);
-            PolicyRoute route = route(method, segments);
-            Identity identity = authorize(request);
-            PolicyAdmin admin = policies.get();
-            if (admin == null) {
-                throw new ApiException(503, "unavailable", "the policy loader (bundle cuga.policy) is not available; "
-                    + "see GET /ready", Map.of());
-            }
-            String profile = segments.length > 3 ? profile(segments[3]) : null;
-            switch (route) {
-                case LIST -> list(response, admin);
-                case SHOW -> show(response, admin, profile);
-                case PUT -> put(request, response, admin, profile, identity);
-                case HISTORY -> history(response, admin, profile);
-                case ROLLBACK -> rollback(request, response, admin, profile, identity);
-                default -> throw new IllegalStateException("route without a handler: " + route);
-            }
-        } catch (ApiException e) {
-            if (!response.isCommitted()) {
-                Responses.error(request, response, e);
-            }
-        } catch (RuntimeException | IOException e) {
-            if (e instanceof EOFException) {
-                LOG.debug("Client went away during {} {} (trace {})", method, path, trace.traceId());
-                return;
-            }
-            LOG.error("Unexpected error serving {} {} (trace {})", method, path, trace.traceId(), e);
-            if (!response.isCommitted()) {
-                response.reset();
-                Responses.common(response, trace);
-                Responses.json(response, 500, Responses.errorBody("internal_error", "the server failed to handle the "
-                    + "request; the error is logged under trace " + trace.traceId(), Map.of("traceId",
-                        trace.traceId())));
-            }
+    protected void handle(HttpServletRequest request, HttpServletResponse response, String method, String path,
+        TraceContext trace) throws IOException {
+        String[] segments = Router.split(path);
+        PolicyRoute route = Endpoint.route(PolicyRoute.values(), method, segments);
+        Identity identity = Auth.identity(authenticator, request, route.role());
+        PolicyAdmin admin = policies.get();
+        if (admin == null) {
+            throw new ApiException(503, "unavailable", "the policy loader (bundle cuga.policy) is not available; "
+                + "see GET /ready", Map.of("missing", PolicyAdmin.class.getName()));
         }
-    }
-
-    /**
-     * @param method the HTTP method
-     * @param segments the path's segments
-     * @return the route
-     * @throws ApiException 404 when no route has the path, 405 when the path has no route for the method
-     */
-    static PolicyRoute route(String method, String[] segments) {
-        List<String> allowed = new ArrayList<>(2);
-        for (PolicyRoute route : PolicyRoute.values()) {
-            if (matches(Router.split(route.template()), segments)) {
-                if (route.method().equals(method)) {
-                    return route;
-                }
-                allowed.add(route.method());
-            }
+        String profile = segments.length > 3 ? profile(segments[3]) : null;
+        switch (route) {
+            case LIST -> list(response, admin);
+            case SHOW -> show(response, admin, profile);
+            case PUT -> put(request, response, admin, profile, identity);
+            case HISTORY -> history(response, admin, profile);
+            case ROLLBACK -> rollback(request, response, admin, profile, identity);
+            default -> throw new IllegalStateException("route without a handler: " + route);
         }
-        if (allowed.isEmpty()) {
-            String shown = String.join("/", segments);
-            shown = "/" + (shown.length() > 200 ? shown.substring(0, 200) + "..." : shown);
-            throw new ApiException(404, "not_found", "no route for " + method + " " + shown,
-                Map.of("method", method, "path", shown));
-        }
-        throw new ApiException(405, "method_not_allowed", "this route accepts " + String.join(", ", allowed),
-            Map.of("allowed", allowed), Map.of("Allow", String.join(", ", allowed)));
-    }
-
-    private static boolean matches(String[] template, String[] segments) {
-        if (template.length != segments.length) {
-            return false;
-        }
-        for (int i = 0; i < template.length; i++) {
-            if (template[i].startsWith("{") ? segments[i].isEmpty() : !template[i].equals(segments[i])) {
-                return false;
-            }
-        }
-        return true;
     }
 
     // -------------------------------------------------------------------------------------------- handlers
@@ -442,30 +386,5 @@ public final class PolicyServlet extends HttpServlet {
 
     private static String time(java.time.Instant instant) {
         return instant == null ? null : DateTimeFormatter.ISO_INSTANT.format(instant);
-    }
-
-    private Identity authorize(HttpServletRequest request) {
-        String token = ApiServlet.bearer(request.getHeader("Authorization"));
-        if (token == null) {
-            throw new ApiException(401, "unauthorized", "a bearer token is required (Authorization: Bearer ...)",
-                Map.of(), Map.of("WWW-Authenticate", BEARER_CHALLENGE));
-        }
-        Identity identity = authenticator.authenticate(token);
-        if (identity == null) {
-            throw new ApiException(401, "unauthorized", "the bearer token is not valid", Map.of(),
-                Map.of("WWW-Authenticate", BEARER_CHALLENGE + ", error=\"invalid_token\""));
-        }
-        if (!identity.role().satisfies(Role.ADMIN)) {
-            throw new ApiException(403, "forbidden", "this route needs role admin or higher",
-                Map.of("requiredRole", Role.ADMIN.label(), "role", identity.role().label()));
-        }
-        return identity;
-    }
-
-    private static String path(HttpServletRequest request) {
-        String servletPath = request.getServletPath();
-        String pathInfo = request.getPathInfo();
-        String path = pathInfo == null ? servletPath : servletPath + pathInfo;
-        return path == null || path.isEmpty() ? "/" : path;
     }
 }

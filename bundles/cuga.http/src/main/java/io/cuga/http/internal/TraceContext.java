@@ -59,6 +59,14 @@ record TraceContext(String traceId, String parentId, String spanId, String flags
             && isHex(header, 53, 55);
     }
 
+    /**
+     * @param id a candidate trace id
+     * @return whether it is 32 lowercase hexadecimal digits, not all zero
+     */
+    static boolean isTraceId(String id) {
+        return id.length() == 32 && isHex(id, 0, 32) && !isZero(id, 0, 32);
+    }
+
     /** @return a new random trace id */
     static String newTraceId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();

@@ -116,13 +116,22 @@ class ApiServletHttpTest {
     class Readiness {
 
         @Test
-        void byDefaultTheOrchestratorAndThePolicyChecksAreRequired() throws Exception {
+        void byDefaultTheOrchestratorThePolicyAndTheStoreChecksAreRequired() throws Exception {
             servlet.modified(Configs.defaults(ApiServlet.Config.class));
             servlet.bindReadinessCheck(new TestDoubles.Check("orchestrator", true));
             JettyHarness.Reply reply = http.get("/ready");
             assertThat(reply.status()).isEqualTo(503);
-            assertThat(reply.text()).contains("no readiness check named 'policy'");
+            assertThat(reply.text()).contains("no readiness check named 'policy'")
+                .contains("no readiness check named 'store'");
             servlet.bindReadinessCheck(new TestDoubles.Check("policy", true));
+            JettyHarness.Reply noStore = http.get("/ready");
+            assertThat(noStore.status()).isEqualTo(503);
+            assertThat(noStore.text()).contains("no readiness check named 'store'")
+                .doesNotContain("named 'policy'");
+            TestDoubles.Check store = new TestDoubles.Check("store", false);
+            servlet.bindReadinessCheck(store);
+            assertThat(http.get("/ready").status()).isEqualTo(503);
+            store.ready = true;
             assertThat(http.get("/ready").status()).isEqualTo(200);
         }
 
@@ -494,6 +503,38 @@ class ApiServletHttpTest {
             assertError(reply, status.httpStatus(), "code_" + status.name().toLowerCase());
             assertThat(reply.json().get("error").get("details").get("field").asText()).isEqualTo("expression");
             assertThat(reply.json().get("error").get("details").get("tool").asText()).isEqualTo("calculator");
+        }
+
+        @Test
+        void approvalRequiredIs202WithTheApprovalIdAndItsLocation() throws Exception {
+            Decision approval = new Decision(Verdict.REQUIRE_APPROVAL, "approval", "tools.wire_money",
+                "financial tools need a second person");
+            dispatcher.script = r -> TestDoubles.failed(r, CallOutcome.Status.APPROVAL_REQUIRED,
+                "approval_required", "waiting for approval", Map.of(CallOutcome.APPROVAL_ID, "ap_7Q-x",
+                    "expiresAt", "2026-11-27T12:30:00Z"), approval);
+            JettyHarness.Reply reply = http.postJson("/api/v1/tools/wire_money/invoke",
+                "{\"arguments\":{\"amount\":5}}", bearer(AGENT));
+            assertThat(reply.status()).as(reply.toString()).isEqualTo(202);
+            assertThat(reply.header("Location")).isEqualTo("/api/v1/approvals/ap_7Q-x");
+            JsonNode body = reply.json();
+            assertThat(body.has("error")).isFalse();
+            assertThat(body.get("approvalId").asText()).isEqualTo("ap_7Q-x");
+            assertThat(body.get("status").asText()).isEqualTo("pending");
+            assertThat(body.get("expiresAt").asText()).isEqualTo("2026-11-27T12:30:00Z");
+            assertThat(body.at("/decision/verdict").asText()).isEqualTo("REQUIRE_APPROVAL");
+            assertThat(body.at("/decision/guardrail").asText()).isEqualTo("approval");
+            assertThat(body.at("/decision/reason").asText()).isEqualTo("financial tools need a second person");
+            assertThat(body.get("callId").asText()).isEqualTo("call-9");
+        }
+
+        @Test
+        void anApprovalIdIsEscapedInTheLocation() throws Exception {
+            dispatcher.script = r -> TestDoubles.failed(r, CallOutcome.Status.APPROVAL_REQUIRED, null, null,
+                Map.of(CallOutcome.APPROVAL_ID, "a b/c"), Decision.allow());
+            JettyHarness.Reply reply = http.postJson("/api/v1/tools/wire_money/invoke", "{}", bearer(AGENT));
+            assertThat(reply.status()).isEqualTo(202);
+            assertThat(reply.header("Location")).isEqualTo("/api/v1/approvals/a%20b%2Fc");
+            assertThat(reply.json().get("expiresAt").isNull()).isTrue();
         }
 
         @Test

@@ -91,11 +91,11 @@ class BodiesTest {
 
     @Test
     void bearerParsing() {
-        assertThat(ApiServlet.bearer("Bearer abc")).isEqualTo("abc");
-        assertThat(ApiServlet.bearer("BEARER  abc ")).isEqualTo("abc");
-        assertThat(ApiServlet.bearer("Bearer ")).isNull();
-        assertThat(ApiServlet.bearer("Basic abc")).isNull();
-        assertThat(ApiServlet.bearer("Bearerabc")).isNull();
-        assertThat(ApiServlet.bearer(null)).isNull();
+        assertThat(Auth.bearer("Bearer abc")).isEqualTo("abc");
+        assertThat(Auth.bearer("BEARER  abc ")).isEqualTo("abc");
+        assertThat(Auth.bearer("Bearer ")).isNull();
+        assertThat(Auth.bearer("Basic abc")).isNull();
+        assertThat(Auth.bearer("Bearerabc")).isNull();
+        assertThat(Auth.bearer(null)).isNull();
     }
 }

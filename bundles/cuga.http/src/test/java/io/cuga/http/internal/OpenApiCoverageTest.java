@@ -69,6 +69,44 @@ class OpenApiCoverageTest {
         }
     }
 
+    /** The routes each servlet of its own serves, by whiteboard name (x-cuga-servlet). */
+    static Map<String, Endpoint[]> families() {
+        return Map.of(PolicyServlet.NAME, PolicyServlet.PolicyRoute.values(),
+            AuditServlet.NAME, AuditServlet.AuditRoute.values(),
+            BudgetServlet.NAME, BudgetServlet.BudgetRoute.values(),
+            ApprovalServlet.NAME, ApprovalServlet.ApprovalRoute.values());
+    }
+
+    @Test
+    void everyServletOfItsOwnServesExactlyItsDocumentedRoutesWithTheirRoles() throws Exception {
+        JsonNode doc = document();
+        Map<String, Set<String>> documented = new java.util.TreeMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> paths = doc.get("paths").fields(); paths.hasNext();) {
+            Map.Entry<String, JsonNode> path = paths.next();
+            for (Iterator<Map.Entry<String, JsonNode>> ops = path.getValue().fields(); ops.hasNext();) {
+                Map.Entry<String, JsonNode> op = ops.next();
+                if (METHODS.contains(op.getKey()) && op.getValue().has("x-cuga-servlet")) {
+                    String servlet = op.getValue().get("x-cuga-servlet").asText();
+                    documented.computeIfAbsent(servlet, k -> new TreeSet<>())
+                        .add(op.getKey().toUpperCase() + " " + path.getKey() + " " + op.getValue().get("x-cuga-role")
+                            .asText());
+                    assertThat(op.getValue().get("responses").has("401")).as(path.getKey()).isTrue();
+                    assertThat(op.getValue().get("security")).as(path.getKey()).isNull();
+                }
+            }
+        }
+        Map<String, Set<String>> served = new java.util.TreeMap<>();
+        served.put(EventStreamServlet.NAME, Set.of("GET " + EventStreamServlet.PATTERN + " admin"));
+        families().forEach((name, routes) -> {
+            Set<String> out = new TreeSet<>();
+            for (Endpoint route : routes) {
+                out.add(route.method() + " " + route.template() + " " + route.role().label());
+            }
+            served.put(name, out);
+        });
+        assertThat(documented).isEqualTo(served);
+    }
+
     @Test
     void everyInternalReferenceResolves() throws Exception {
         JsonNode doc = document();
@@ -98,6 +136,7 @@ class OpenApiCoverageTest {
         servlet.bindToolRegistry(new TestDoubles.FixedRegistry());
         servlet.bindReadinessCheck(new TestDoubles.Check("orchestrator", true));
         servlet.bindReadinessCheck(new TestDoubles.Check("policy", true));
+        servlet.bindReadinessCheck(new TestDoubles.Check("store", true));
         try (JettyHarness http = JettyHarness.api(servlet)) {
             for (String operation : documented(document())) {
                 String method = operation.substring(0, operation.indexOf(' '));
