@@ -538,7 +538,20 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
 
     @Override
     public ChainVerification verify() {
-        return read("audit verify", c -> {
+        return read("audit verify", JdbcStore::verifyChain);
+    }
+
+    /**
+     * Checks the chain over a connection, without opening a store (and so without migrating or writing
+     * anything): every record's position, previous hash, hash and indexed columns, and the chain head.
+     *
+     * @param c a connection to a store's database
+     * @return what was found
+     * @throws SQLException when the database cannot be read (or holds no audit trail)
+     */
+    public static ChainVerification verifyChain(Connection c) throws SQLException {
+        AuditCodec codec = new AuditCodec();
+        {
             long headSeq;
             String headHash;
             try (Statement s = c.createStatement();
@@ -570,7 +583,7 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
                                     "record " + expected + " is missing (the next one is " + seq + ")");
                             }
                             String body = rs.getString(2);
-                            String problem = checkRow(rs, body, prev);
+                            String problem = checkRow(codec, rs, body, prev);
                             if (problem != null) {
                                 return new ChainVerification(false, checked, seq, problem);
                             }
@@ -600,10 +613,10 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
                 }
             }
             return new ChainVerification(true, checked, 0, "");
-        });
+        }
     }
 
-    private String checkRow(ResultSet rs, String body, String prev) throws SQLException {
+    private static String checkRow(AuditCodec codec, ResultSet rs, String body, String prev) throws SQLException {
         long seq = rs.getLong(1);
         String prevHash = rs.getString(3);
         String hash = rs.getString(4);

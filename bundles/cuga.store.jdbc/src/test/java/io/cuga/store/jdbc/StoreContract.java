@@ -95,7 +95,7 @@ public abstract class StoreContract {
             Map.of("policyVersion", 3, "nested", Map.of("z", 1, "a", List.of("x", "y"))), "", "");
     }
 
-    static AuditRecord attempt(String trace) {
+    public static AuditRecord attempt(String trace) {
         return record(AuditRecord.ATTEMPT, trace, "call-" + trace, "calculator", "ALLOW", "default");
     }
 

@@ -149,6 +149,19 @@ public final class AuditCodec {
     }
 
     /**
+     * @param record an appended record
+     * @return it as one line of JSON (no line break): the body's fields plus {@code seq}, {@code prevHash} and
+     *     {@code hash}, keys sorted
+     */
+    public String line(AuditRecord record) {
+        Map<String, Object> m = parse(body(record));
+        m.put("seq", record.seq());
+        m.put("prevHash", record.prevHash());
+        m.put("hash", record.hash());
+        return json(m);
+    }
+
+    /**
      * @param prevHash the hash before
      * @param body the canonical body
      * @return {@code sha256:<hex>} of {@code prevHash + "\n" + body}

@@ -76,6 +76,9 @@ public final class Failures {
             if (t instanceof SQLException s) {
                 String state = s.getSQLState() == null ? "" : s.getSQLState();
                 String m = upper(s.getMessage());
+                if (m.startsWith("NO SUITABLE DRIVER")) {
+                    return target + ": no JDBC driver for this URL on the class path";
+                }
                 if (m.contains("SQLITE_READONLY")) {
                     return target + " is read-only";
                 }
