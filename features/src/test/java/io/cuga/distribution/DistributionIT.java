@@ -68,7 +68,7 @@ class DistributionIT {
         List<Feature> features = features();
         assertThat(features).extracting(f -> f.file().getFileName().toString())
                 .containsExactlyInAnyOrder("base.json", "core.json", "guardrails.json", "http.json", "observability.json", "tools.json",
-                    "webconsole.json");
+                    "webconsole.json", "store.json");
         for (Feature f : features) {
             String name = f.file().getFileName().toString().replace(".json", "");
             assertThat(f.id()).startsWith("io.cuga:cuga-feature-" + name + ":").doesNotContain("${");
@@ -114,6 +114,11 @@ class DistributionIT {
             login.load(Files.newBufferedReader(secrets.resolve("console.credentials")));
 
             HttpClient http = HttpClient.newHttpClient();
+            // the store: SQLite by default, in the data folder, reported by /ready
+            String ready = "http://127.0.0.1:" + port + "/ready";
+            await("the store's readiness check", 20, () -> body(http, ready, new Properties())
+                .matches("(?s).*\\{\"name\":\"store\",\"ready\":true,\"detail\":\"SQLite at [^\"]*cuga\\.db.*"));
+            assertThat(data.resolve("cuga.db")).exists();
             String console = "http://127.0.0.1:" + port + "/system/console/bundles";
             assertThat(get(http, console, "admin", "admin").statusCode()).isEqualTo(401);
             assertThat(get(http, console, null, null).statusCode()).isEqualTo(401);
