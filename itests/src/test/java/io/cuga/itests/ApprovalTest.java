@@ -49,8 +49,8 @@ class ApprovalTest extends InFrameworkTest {
     private String tool() throws Exception {
         String name = unique("approve");
         allow(cm, List.of(name), List.of(bsn));
-        context.registerService(Tool.class, call -> Map.of("ran", ran.incrementAndGet()), toolProps(name));
-        Support.awaitState(registry.getService(), name, io.cuga.api.dispatch.ToolInfo.State.AVAILABLE);
+        context.registerService(Tool.class, call -> Map.of("ran", ran.incrementAndGet()), toolProps(name, Tool.SCHEMA, AuditTest.OPEN));
+        Support.awaitState(registry.getService(), name, io.cuga.api.dispatch.ToolInfo.State.VISIBLE);
         return name;
     }
 

@@ -29,6 +29,9 @@ import io.cuga.api.tool.Tool;
 /** Every call leaves an attempt and an outcome in the real SQLite audit trail; without the store nothing runs. */
 class AuditTest extends InFrameworkTest {
 
+    /** An input schema that takes any arguments. */
+    static final String OPEN = "{\"type\":\"object\",\"additionalProperties\":true}";
+
     @InjectService(timeout = 10_000)
     ServiceAware<AuditTrail> audit;
 
@@ -40,7 +43,7 @@ class AuditTest extends InFrameworkTest {
     void aCallLeavesItsAttemptAndOutcomeWithTheRedactedArgumentsDigestOnly() throws Exception {
         String name = unique("audited");
         allow(cm, List.of(name), List.of(bsn));
-        context.registerService(Tool.class, call -> Map.of("ok", true), toolProps(name));
+        context.registerService(Tool.class, call -> Map.of("ok", true), toolProps(name, Tool.SCHEMA, OPEN));
         CallOutcome outcome = await("the tool to answer",
             () -> call(dispatcher.getService(), name, Map.of("secret", "hunter2")), CallOutcome::ok);
 

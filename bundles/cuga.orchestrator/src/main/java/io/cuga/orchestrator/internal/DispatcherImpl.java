@@ -253,7 +253,7 @@ public class DispatcherImpl implements Dispatcher {
         boolean pending = outcome.status() == Status.APPROVAL_REQUIRED;
         if (!record.attemptRecorded) {
             GuardrailChain.Result chain = record.chain;
-            records.add(record.attempt(chain == null ? outcome.decision() : chain.decision));
+            records.add(record.attempt(chain != null ? chain.decision : refusal(outcome)));
         }
         // a call sent for approval has no outcome yet: its request is recorded, its outcome when it ends
         records.add(pending ? ApprovalDesk.record(record.approval, "requested") : record.outcome(outcome));
@@ -302,6 +302,20 @@ public class DispatcherImpl implements Dispatcher {
         return fail(Status.UNAVAILABLE, record.request, record.callId, record.traceId, record.startNanos,
             "store_unavailable", "the call needs a human's approval and its request could not be recorded in the "
                 + "audit trail: " + e.getMessage(), Map.of("toolRan", false), outcome.decision());
+    }
+
+    /**
+     * @return the decision to record for a call that never reached the chain's verdict: the outcome's when it has
+     *     one, else a deny by the dispatcher's own check (unknown tool, bad arguments, busy, no store)
+     */
+    private static Decision refusal(CallOutcome outcome) {
+        if (outcome.ok() || outcome.decision().verdict() != Verdict.ALLOW) {
+            return outcome.decision();
+        }
+        String by = outcome.status() == Status.INVALID_ARGUMENTS ? "schema"
+            : outcome.status() == Status.NOT_FOUND ? "registry" : "dispatcher";
+        return Decision.deny(by, outcome.errorCode() == null ? "" : outcome.errorCode(),
+            outcome.message() == null ? "" : outcome.message());
     }
 
     /** @return the audit trail, or throws when there is none: the caller fails closed */
