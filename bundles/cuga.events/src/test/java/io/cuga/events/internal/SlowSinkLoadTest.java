@@ -86,6 +86,7 @@ class SlowSinkLoadTest {
             Thread.sleep(100); // let the connection stats events through
 
             long[][] latencies = new long[THREADS][PER_THREAD];
+            AtomicLong published = new AtomicLong();
             CountDownLatch go = new CountDownLatch(1);
             List<Thread> publishers = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {
@@ -105,8 +106,20 @@ class SlowSinkLoadTest {
                         bus.publish(new Event("tool.call.complete", Instant.now(), "", "default", "", "ok", 1000,
                             attributes));
                         latencies[id][i] = System.nanoTime() - s;
+                        published.incrementAndGet();
                         if ((i & 1023) == 0) {
-                            Thread.yield(); // let the fast sink's thread keep up on a 2-core machine
+                            // on a busy 2-core machine the fast sink's thread may get no CPU for a while: the
+                            // publishers let it catch up to half its queue, so a drop there means isolation
+                            // failed, not that the scheduler starved it (the slow sink, 1 ms + fsync per event,
+                            // can never catch up and must still drop)
+                            long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                            while (published.get() - fastCount.get() > 10_000 && System.nanoTime() < waitUntil) {
+                                try {
+                                    Thread.sleep(1);
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                            }
                         }
                     }
                 }, "publisher-" + t);
@@ -122,7 +135,7 @@ class SlowSinkLoadTest {
             long total = (long) THREADS * PER_THREAD;
 
             // waiting for the slow sink would take total × (fsync + 1 ms) ≥ 100 s
-            assertThat(elapsedMillis).as("all publishes").isLessThan(10_000);
+            assertThat(elapsedMillis).as("all publishes").isLessThan(30_000);
             long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
             long p99 = all[(int) (all.length * 0.99)];
             assertThat(TimeUnit.NANOSECONDS.toMicros(p99)).as("p99 of one publish, µs").isLessThan(5_000);
