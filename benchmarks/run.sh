@@ -2,6 +2,7 @@
 # Runs the JMH benchmarks of the guardrail chain and of policy reload (see docs/benchmarks.md).
 #
 #   benchmarks/run.sh              the published set: chain, reload, first reload after start (about 6 minutes)
+#   benchmarks/run.sh store        durable audit appends on SQLite and PostgreSQL (about 3 minutes)
 #   benchmarks/run.sh quick        the same benchmarks, one short iteration each (a smoke run, about 1 minute)
 #   benchmarks/run.sh -- ARGS...   JMH itself with ARGS, e.g.  -- ChainBenchmark.latency -p rules=100 -prof gc
 #                                  (a -jvmArgsAppend given here replaces the server's JVM options the
@@ -53,7 +54,10 @@ if [[ "${1:-}" == "--" ]]; then
 fi
 
 MODE="${1:-full}"
+STORE=(-f 1 -wi 2 -w 2s -i 3 -r 3s)
 case "$MODE" in
+  store)
+    ;;
   full)
     CHAIN=(-f 1 -t 1 -wi 3 -w 2s -i 5 -r 2s)
     RELOAD=(-f 1 -t 1 -wi 3 -w 2s -i 5 -r 2s)
@@ -63,6 +67,7 @@ case "$MODE" in
     CHAIN=(-f 1 -t 1 -wi 1 -w 1s -i 1 -r 1s)
     RELOAD=(-f 1 -t 1 -wi 1 -w 1s -i 1 -r 1s)
     FIRST=(-f 2 -t 1 -wi 0 -i 1)
+    STORE=(-f 1 -wi 1 -w 1s -i 1 -r 1s)
     ;;
   -h|--help|help)
     sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
@@ -87,11 +92,20 @@ run() {
   machine | tee -a "$OUT/$STAMP-$name.txt"
 }
 
+if [[ "$MODE" == store ]]; then
+  # one call's audit records (attempt + outcome) made durable: appends/s and p50/p99, 1 and 16 threads
+  run store 'AuditAppendBenchmark\.' -tu ms "${STORE[@]}"
+  echo "Results: $OUT/$STAMP-store.txt and .json"
+  exit
+fi
+
 # the chain on one call: ops/s, and p50/p99 of single calls
 run chain 'ChainBenchmark\.' "${CHAIN[@]}"
 # reload in a warm JVM: parse + validate + compile (+ activate for reload)
 run reload 'ReloadBenchmark\.' "${RELOAD[@]}"
 # the first reload (and compile) after start: one shot per fresh JVM whose set-up activated the first document
 run first-reload 'ReloadBenchmark\.(reload|compile)$' -bm ss -tu ms "${FIRST[@]}"
+# durable audit appends (SQLite, PostgreSQL)
+run store 'AuditAppendBenchmark\.' -tu ms "${STORE[@]}"
 
 echo "Results: $OUT/$STAMP-*.txt and .json"

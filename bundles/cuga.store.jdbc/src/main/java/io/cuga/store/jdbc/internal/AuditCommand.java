@@ -118,7 +118,8 @@ public final class AuditCommand {
             } else if ("postgres".equals(backend)) {
                 String url = postgres != null ? postgres
                     : value(cfg, "postgres.url", "jdbc:postgresql://127.0.0.1:5432/cuga");
-                target = Dialect.POSTGRES.displayName() + " " + url.replaceAll("\\?.*", "");
+                target = Dialect.POSTGRES.displayName() + " at "
+                    + url.replaceFirst("^jdbc:postgresql://", "").replaceAll("[/?].*", "");
                 Properties p = new Properties();
                 p.setProperty("user", user != null ? user : value(cfg, "postgres.user", "cuga"));
                 String password = password(cfg, env);
