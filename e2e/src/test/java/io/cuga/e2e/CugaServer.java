@@ -77,9 +77,30 @@ final class CugaServer implements AutoCloseable {
      * @param env environment variables to add
      */
     static CugaServer start(Path javaHome, Map<String, String> env) {
+        return start(javaHome, env, config -> { });
+    }
+
+    /** What a test changes in a server's copy of runtime-config before the server starts. */
+    interface ConfigChange {
+        void apply(Path config) throws IOException;
+    }
+
+    /**
+     * Starts a server with the default tokens on a copy of runtime-config that {@code change} edits first.
+     *
+     * @param change edits the configuration folder
+     */
+    static CugaServer start(ConfigChange change) {
+        return start(Paths.get(System.getProperty("java.home")), Map.of(
+            "AGENT_TOKEN", AGENT_TOKEN, "CUGA_APPROVER_TOKEN", APPROVER_TOKEN, "CUGA_ADMIN_TOKEN", ADMIN_TOKEN),
+            change);
+    }
+
+    static CugaServer start(Path javaHome, Map<String, String> env, ConfigChange change) {
         try {
             Path work = Files.createTempDirectory("cuga-e2e-");
             copyTree(root().resolve("runtime-config"), work.resolve("config"));
+            change.apply(work.resolve("config"));
             Files.createDirectories(work.resolve("deploy"));
             return launch(work, javaHome, env);
         } catch (IOException e) {
