@@ -97,12 +97,23 @@ final class CugaServer implements AutoCloseable {
     }
 
     static CugaServer start(Path javaHome, Map<String, String> env, ConfigChange change) {
+        return start(javaHome, env, change, true);
+    }
+
+    /** Starts a server that is expected never to be ready; waits only until it answers /health. */
+    static CugaServer startUnready(ConfigChange change) {
+        return start(Paths.get(System.getProperty("java.home")), Map.of(
+            "AGENT_TOKEN", AGENT_TOKEN, "CUGA_APPROVER_TOKEN", APPROVER_TOKEN, "CUGA_ADMIN_TOKEN", ADMIN_TOKEN),
+            change, false);
+    }
+
+    private static CugaServer start(Path javaHome, Map<String, String> env, ConfigChange change, boolean ready) {
         try {
             Path work = Files.createTempDirectory("cuga-e2e-");
             copyTree(root().resolve("runtime-config"), work.resolve("config"));
             change.apply(work.resolve("config"));
             Files.createDirectories(work.resolve("deploy"));
-            return launch(work, javaHome, env);
+            return launch(work, javaHome, env, ready);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -111,13 +122,14 @@ final class CugaServer implements AutoCloseable {
     /** Starts a stopped server again on the same folders (and a new port). */
     static CugaServer restart(CugaServer stopped) {
         try {
-            return launch(stopped.work, stopped.javaHome, stopped.env);
+            return launch(stopped.work, stopped.javaHome, stopped.env, true);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static CugaServer launch(Path work, Path javaHome, Map<String, String> env) throws IOException {
+    private static CugaServer launch(Path work, Path javaHome, Map<String, String> env, boolean ready)
+        throws IOException {
         {
             Path config = work.resolve("config");
             int port = freePort();
@@ -133,7 +145,7 @@ final class CugaServer implements AutoCloseable {
             environment.put("CUGA_NO_BUILD", "1");
             environment.putAll(env);
             CugaServer server = new CugaServer(work, port, builder.start(), javaHome, env);
-            server.awaitReady(Duration.ofSeconds(90));
+            server.awaitReady(Duration.ofSeconds(90), ready ? "/ready" : "/health");
             return server;
         }
     }
@@ -142,14 +154,14 @@ final class CugaServer implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
-    private void awaitReady(Duration timeout) {
+    private void awaitReady(Duration timeout, String probe) {
         boolean ready = poll(timeout, () -> {
             if (!process.isAlive()) {
                 throw new AssertionError("server exited with " + process.exitValue() + " before it was ready:\n"
                     + logTail());
             }
             try {
-                return get("/ready", null).statusCode() == 200;
+                return get(probe, null).statusCode() == 200;
             } catch (RuntimeException e) {
                 return false;
             }

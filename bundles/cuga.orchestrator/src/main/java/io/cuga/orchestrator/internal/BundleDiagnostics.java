@@ -158,6 +158,11 @@ public class BundleDiagnostics implements BundleListener, FrameworkListener {
                 requirement.getDirectives().get(Namespace.REQUIREMENT_RESOLUTION_DIRECTIVE))) {
                 continue;
             }
+            String effective = requirement.getDirectives().get(Namespace.REQUIREMENT_EFFECTIVE_DIRECTIVE);
+            if (effective != null && !Namespace.EFFECTIVE_RESOLVE.equals(effective)) {
+                // e.g. osgi.service;effective:=active (a DS reference): the resolver ignores it, so do we
+                continue;
+            }
             List<BundleCapability> candidates = capabilities(requirement.getNamespace());
             boolean satisfied = false;
             for (BundleCapability capability : candidates) {
