@@ -68,4 +68,48 @@ class GuardrailBundleTest extends InFrameworkTest {
         assertStatus(again, Status.OK);
         assertThat(policyReadiness().ready()).isTrue();
     }
+
+    @Test
+    void callsInFlightFinishOnTheirSnapshotWhileAGuardrailBundleIsUninstalledAndInstalledAgain() throws Exception {
+        String name = unique("inflight");
+        allow(cm, List.of(name), List.of(bsn));
+        Support.GatedTool gated = new Support.GatedTool();
+        context.registerService(Tool.class, gated, toolProps(name));
+        Support.awaitState(registry.getService(), name, io.cuga.api.dispatch.ToolInfo.State.VISIBLE);
+
+        List<java.util.concurrent.Future<CallOutcome>> running = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            running.add(callers.submit(() -> call(dispatcher.getService(), name, Map.of())));
+        }
+        gated.awaitEntered(3); // all three passed the chain and are inside the tool
+
+        Bundle allowlist = Support.bundle(context, "cuga.guardrail.allowlist");
+        String location = allowlist.getLocation();
+        byte[] jar;
+        try (java.io.InputStream in = new java.net.URL(location.startsWith("reference:")
+            ? location.substring("reference:".length()) : location).openStream()) {
+            jar = in.readAllBytes();
+        }
+        allowlist.uninstall();
+        try {
+            CallOutcome denied = await("new calls to be denied", () -> call(dispatcher.getService(), name, Map.of()),
+                o -> o.status() == Status.DENIED);
+            assertThat(denied.decision().rule()).isEqualTo("guardrail-missing");
+
+            gated.gate.countDown();
+            for (java.util.concurrent.Future<CallOutcome> f : running) {
+                assertStatus(f.get(30, java.util.concurrent.TimeUnit.SECONDS), Status.OK);
+            }
+        } finally {
+            if (Support.bundle(context, "cuga.guardrail.allowlist") == null) {
+                // installed again as an operator would: the same jar, from a new location; through the system
+                // bundle, since bundles the test's own context installs are uninstalled when the test ends
+                Support.start(context.getBundle(0).getBundleContext().installBundle("itest:reinstalled:" + location,
+                    new java.io.ByteArrayInputStream(jar)));
+            }
+        }
+        CallOutcome again = await("calls to be served again by the reinstalled bundle",
+            () -> call(dispatcher.getService(), name, Map.of()), o -> o.status() == Status.OK);
+        assertStatus(again, Status.OK);
+    }
 }
