@@ -131,6 +131,13 @@ class ReloadUnderLoadTest extends InFrameworkTest {
             assertThat(callIds.size()).as("calls made during the reloads").isGreaterThan(50);
             assertThat(tagsSeen.size()).as("versions the calls ran on: %s", tagsSeen).isGreaterThan(5);
             assertThat(mixed).as("calls that saw two versions").isEmpty();
+
+            // every activation is audited, with its author
+            List<AuditRecord> activations = audit.getService().query(new io.cuga.api.store.AuditQuery(null, null,
+                null, null, AuditRecord.POLICY, "reload", null, 0, 1000)).records();
+            assertThat(activations.stream().filter(r -> "activated".equals(r.data().get("event"))).count())
+                .as("audited activations of profile reload").isGreaterThanOrEqualTo(31);
+            assertThat(activations.get(0).caller()).isEqualTo("itest");
         } finally {
             // leave profile reload on a document that needs no probe, so nothing else sees a missing guardrail
             policies.getService().put("reload", ("profile: reload\nguardrails: [allowlist]\nallowlist:\n"

@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
 import io.cuga.api.event.Event;
 import io.cuga.api.event.EventPublisher;
 import io.cuga.api.event.EventTypes;
+import io.cuga.api.store.AuditRecord;
+import io.cuga.api.store.AuditTrail;
 import io.cuga.api.guardrail.Guardrail;
 import io.cuga.api.health.ReadinessCheck;
 import io.cuga.api.policy.Policy;
@@ -111,6 +113,10 @@ public final class PolicyLoader implements PolicyService, PolicyAdmin, Readiness
 
     private final ServiceGuardrails guardrails = new ServiceGuardrails();
     private final AtomicReference<EventPublisher> events = new AtomicReference<>();
+    private final AtomicReference<AuditTrail> audit = new AtomicReference<>();
+    /** Policy records the audit trail could not take yet (store away): written with the next one, oldest first. */
+    private final java.util.Deque<AuditRecord> unaudited = new java.util.ArrayDeque<>();
+    private static final int MAX_UNAUDITED = 1000;
     private final AtomicInteger compileThreads = new AtomicInteger();
     /** The document file names seen in the folder, confined to the loader thread. */
     private final List<String> knownNames = new ArrayList<>();
@@ -244,6 +250,61 @@ public final class PolicyLoader implements PolicyService, PolicyAdmin, Readiness
             LOG.info("Guardrail '{}' from {} went away", reference.getProperty(Guardrail.TYPE), origin(reference));
             guardrailsChanged();
         }
+    }
+
+    /** @param trail where activations, refusals and deactivations are audited */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    void bindAuditTrail(AuditTrail trail) {
+        audit.set(trail);
+    }
+
+    /** @param trail the trail going away */
+    void unbindAuditTrail(AuditTrail trail) {
+        audit.compareAndSet(trail, null);
+    }
+
+    /**
+     * Writes a policy record to the audit trail, with any that could not be written before. A store that is away
+     * does not stop a policy from activating (the old policy would otherwise keep serving a document an operator
+     * has replaced): the record waits, bounded, and the failure is logged.
+     */
+    private void audit(AuditRecord record) {
+        synchronized (unaudited) {
+            unaudited.addLast(record);
+            while (unaudited.size() > MAX_UNAUDITED) {
+                AuditRecord lost = unaudited.removeFirst();
+                LOG.error("Policy audit record of '{}' ({}) dropped: the audit trail has been unavailable for {} "
+                    + "policy changes", lost.profile(), lost.reason(), MAX_UNAUDITED);
+            }
+            AuditTrail trail = audit.get();
+            if (trail == null) {
+                LOG.warn("No audit trail is running: the policy change of '{}' is audited when one is",
+                    record.profile());
+                return;
+            }
+            try {
+                trail.append(List.copyOf(unaudited));
+                unaudited.clear();
+            } catch (RuntimeException e) {
+                LOG.warn("The policy change of '{}' could not be audited yet ({}): retried with the next change",
+                    record.profile(), e.getMessage());
+            }
+        }
+    }
+
+    private static AuditRecord policyRecord(String profile, String event, String decision, String reason,
+        String author, Map<String, Object> attributes) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("event", event);
+        for (Map.Entry<String, Object> e : attributes.entrySet()) {
+            if (e.getValue() != null) {
+                data.put(e.getKey(), e.getValue());
+            }
+        }
+        return new AuditRecord(0, java.util.UUID.randomUUID().toString().replace("-", ""), java.time.Instant.now(),
+            AuditRecord.POLICY, "", "", profile, "", author, "", "", List.of(), decision, reason, "", 0, "", data,
+            "", "");
     }
 
     /** @param publisher where events go */
@@ -537,6 +598,8 @@ public final class PolicyLoader implements PolicyService, PolicyAdmin, Readiness
                 attributes.put("note", note);
             }
             publish(EventTypes.POLICY_RELOADED, policy.profile(), "ok", nanos, attributes);
+            audit(policyRecord(policy.profile(), "activated", "ALLOW", "policy v" + policy.version() + " activated"
+                + (note.isEmpty() ? "" : " (" + note + ")"), policy.author(), attributes));
         }
 
         @Override
@@ -560,6 +623,7 @@ public final class PolicyLoader implements PolicyService, PolicyAdmin, Readiness
                 attributes.put("activeVersion", serving.version());
             }
             publish(EventTypes.POLICY_REJECTED, refusal.profile(), "error", 0, attributes);
+            audit(policyRecord(refusal.profile(), "refused", "DENY", error.toString(), refusal.author(), attributes));
         }
 
         @Override
@@ -572,6 +636,7 @@ public final class PolicyLoader implements PolicyService, PolicyAdmin, Readiness
             attributes.put("active", false);
             attributes.put("reason", reason);
             publish(EventTypes.POLICY_RELOADED, previous.profile(), "removed", 0, attributes);
+            audit(policyRecord(previous.profile(), "deactivated", "DENY", reason, "", attributes));
         }
 
         @Override
