@@ -102,11 +102,14 @@ class ObservabilityTest {
         assertThat(server.get("/metrics", "not-a-token").statusCode()).as("a token is ignored").isEqualTo(200);
 
         String before = metrics();
-        double okBefore = orZero(sample(before, "cuga_tool_calls_total", "status", "ok", "tool", "calculator",
+        double okBefore = orZero(sample(before, "cuga_tool_calls_total", "profile", "default",
+            "status", "ok", "tool", "calculator",
             "verdict", "allow"));
-        double countBefore = orZero(sample(before, "gen_ai_execute_tool_duration_seconds_count", "status", "ok",
+        double countBefore = orZero(sample(before, "gen_ai_execute_tool_duration_seconds_count", "profile", "default",
+            "status", "ok",
             "tool", "calculator"));
-        double invalidBefore = orZero(sample(before, "cuga_tool_calls_total", "status", "invalid_arguments",
+        double invalidBefore = orZero(sample(before, "cuga_tool_calls_total", "profile", "default",
+            "status", "invalid_arguments",
             "tool", "calculator", "verdict", "allow"));
 
         for (int i = 0; i < 5; i++) {
@@ -116,21 +119,28 @@ class ObservabilityTest {
         assertThat(server.invoke("no_such_tool", AGENT_TOKEN, Map.of()).statusCode()).isEqualTo(404);
 
         // the meters follow the events a few milliseconds later
-        assertThat(poll(GENEROUS, () -> orZero(sample(metrics(), "cuga_tool_calls_total", "status", "ok", "tool",
+        assertThat(poll(GENEROUS, () -> orZero(sample(metrics(), "cuga_tool_calls_total", "profile", "default",
+            "status", "ok", "tool",
             "calculator", "verdict", "allow")) == okBefore + 5)).as(metrics()).isTrue();
         String after = metrics();
-        assertThat(sample(after, "gen_ai_execute_tool_duration_seconds_count", "status", "ok", "tool", "calculator"))
+        assertThat(sample(after, "gen_ai_execute_tool_duration_seconds_count", "profile", "default",
+            "status", "ok", "tool", "calculator"))
             .isEqualTo(countBefore + 5);
-        assertThat(sample(after, "gen_ai_execute_tool_duration_seconds_bucket", "status", "ok", "tool",
+        assertThat(sample(after, "gen_ai_execute_tool_duration_seconds_bucket", "profile", "default",
+            "status", "ok", "tool",
             "calculator", "le", "+Inf")).isEqualTo(countBefore + 5);
-        assertThat(sample(after, "gen_ai_execute_tool_duration_seconds_bucket", "status", "ok", "tool",
+        assertThat(sample(after, "gen_ai_execute_tool_duration_seconds_bucket", "profile", "default",
+            "status", "ok", "tool",
             "calculator", "le", "60.0")).isEqualTo(countBefore + 5);
-        assertThat(sample(after, "gen_ai_execute_tool_duration_seconds_sum", "status", "ok", "tool", "calculator"))
+        assertThat(sample(after, "gen_ai_execute_tool_duration_seconds_sum", "profile", "default",
+            "status", "ok", "tool", "calculator"))
             .isPositive();
         assertThat(after).contains("# TYPE gen_ai_execute_tool_duration_seconds histogram");
-        assertThat(poll(GENEROUS, () -> orZero(sample(metrics(), "cuga_tool_calls_total", "status",
+        assertThat(poll(GENEROUS, () -> orZero(sample(metrics(), "cuga_tool_calls_total", "profile", "default",
+            "status",
             "invalid_arguments", "tool", "calculator", "verdict", "allow")) == invalidBefore + 1)).isTrue();
-        assertThat(sample(metrics(), "cuga_tool_calls_total", "status", "not_found", "tool", "_unknown", "verdict",
+        assertThat(sample(metrics(), "cuga_tool_calls_total", "profile", "default",
+            "status", "not_found", "tool", "_unknown", "verdict",
             "allow")).isPositive();
         assertThat(sample(after, "cuga_decisions_total", "guardrail", "none", "verdict", "allow")).isPositive();
         assertThat(sample(after, "cuga_tools_visible")).isGreaterThanOrEqualTo(1.0);
@@ -158,7 +168,8 @@ class ObservabilityTest {
         // some traffic first, so every kind of series is in the output
         calculate("1+1");
         server.invoke("calculator", AGENT_TOKEN, Map.of("nope", 1));
-        assertThat(poll(GENEROUS, () -> sample(metrics(), "gen_ai_execute_tool_duration_seconds_count", "status",
+        assertThat(poll(GENEROUS, () -> sample(metrics(), "gen_ai_execute_tool_duration_seconds_count", "profile", "default",
+            "status",
             "invalid_arguments", "tool", "calculator") != null)).isTrue();
         String exposition = metrics();
         Process p = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();

@@ -320,6 +320,8 @@ public class ApprovalDesk implements Approvals {
         attributes.put("callId", a.callId());
         attributes.put("risk", a.risk());
         attributes.put("requester", a.requester());
+        // when it was requested, so whichever replica publishes the decision can tell how long it waited
+        attributes.put("requestedAt", a.createdAt().toString());
         if (!a.decidedBy().isEmpty()) {
             attributes.put("decidedBy", a.decidedBy());
         }

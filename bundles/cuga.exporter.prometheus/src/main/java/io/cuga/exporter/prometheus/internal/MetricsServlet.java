@@ -58,7 +58,7 @@ public final class MetricsServlet extends HttpServlet {
         ExpositionFormatWriter writer = writer(request.getHeader("Accept"));
         byte[] body;
         try {
-            body = metrics.registry().scrape(writer.getContentType()).getBytes(StandardCharsets.UTF_8);
+            body = metrics.scrape(writer.getContentType()).getBytes(StandardCharsets.UTF_8);
         } catch (RuntimeException e) {
             LOG.error("Rendering /metrics failed", e);
             error(response, 500, "internal_error", "rendering the metrics failed; the error is logged");

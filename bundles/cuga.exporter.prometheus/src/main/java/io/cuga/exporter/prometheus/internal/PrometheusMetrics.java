@@ -2,12 +2,16 @@ package io.cuga.exporter.prometheus.internal;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -87,6 +91,20 @@ public final class PrometheusMetrics implements EventSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(PrometheusMetrics.class);
     private static final int MAX_EVENT_TYPES = 200;
+    private static final int RECENT_TRACES = 10_000;
+    private static final int RECENT_APPROVALS = 10_000;
+
+    /** The profile label when an event names none. */
+    static final String DEFAULT_PROFILE = "default";
+
+    /** The profile label once {@code max.profile.labels} distinct names are taken. */
+    static final String OTHER_PROFILE = "_other";
+
+    /** Histogram buckets of approval waits: 1 s to 1 day (humans decide in seconds to hours). */
+    static final Duration[] APPROVAL_BUCKETS = {Duration.ofSeconds(1), Duration.ofSeconds(5),
+        Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2),
+        Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofHours(1),
+        Duration.ofHours(2), Duration.ofHours(4), Duration.ofHours(12), Duration.ofDays(1)};
 
     /** What the exporter measures. */
     @ObjectClassDefinition(name = "cuga Prometheus exporter",
@@ -103,14 +121,25 @@ public final class PrometheusMetrics implements EventSink {
             description = "The most distinct tool names used as labels; calls of further tools count under "
                 + "tool=\"_other\". Bounds the series a caller can create.")
         int max_tool_labels() default 500;
+
+        /** @return the most distinct profile labels */
+        @AttributeDefinition(name = "Distinct profile labels",
+            description = "The most distinct profile names used as labels; further profiles count under "
+                + "profile=\"_other\". Profiles come from policy files, but a token allowed every profile may "
+                + "name any.")
+        int max_profile_labels() default 100;
     }
 
     /** Tags of one call counter. */
-    private record CallKey(String tool, String status, String verdict) {
+    private record CallKey(String profile, String tool, String status, String verdict) {
     }
 
     /** Tags of one duration timer. */
-    private record DurationKey(String tool, String status) {
+    private record DurationKey(String profile, String tool, String status) {
+    }
+
+    /** Tags of one approval counter or wait timer. */
+    private record ApprovalKey(String profile, String outcome) {
     }
 
     /** Tags of one decision counter. */
@@ -127,6 +156,19 @@ public final class PrometheusMetrics implements EventSink {
     private final Map<String, Counter> reloads = new ConcurrentHashMap<>();
     private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
     private final Map<String, Counter> events = new ConcurrentHashMap<>();
+    private final Map<String, Counter> tasks = new ConcurrentHashMap<>();
+    private final Map<String, Counter> approvalRequests = new ConcurrentHashMap<>();
+    private final Map<ApprovalKey, Counter> approvals = new ConcurrentHashMap<>();
+    private final Map<ApprovalKey, Timer> approvalWaits = new ConcurrentHashMap<>();
+    private final Map<String, Counter> budgetWarnings = new ConcurrentHashMap<>();
+    private final Map<String, Counter> budgetExceeded = new ConcurrentHashMap<>();
+    private final Set<String> profileLabels = ConcurrentHashMap.newKeySet();
+    private final int maxProfileLabels;
+    /** Trace ids of recent calls, oldest first: a call of a trace not in here starts a task. */
+    private final Recent<String, Boolean> recentTraces = new Recent<>(RECENT_TRACES);
+    /** When each recent approval was requested here, for the wait when its event does not say. */
+    private final Recent<String, Instant> requestedAt = new Recent<>(RECENT_APPROVALS);
+    private final List<Runnable> beforeScrape = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicLong> dropped = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> failed = new ConcurrentHashMap<>();
     private final Set<String> toolLabels = ConcurrentHashMap.newKeySet();
@@ -147,6 +189,7 @@ public final class PrometheusMetrics implements EventSink {
             }
         });
         this.maxToolLabels = Math.max(1, config.max_tool_labels());
+        this.maxProfileLabels = Math.max(1, config.max_profile_labels());
         Gauge.builder("cuga.tools.visible", this, PrometheusMetrics::visibleTools)
             .description("Tools visible now (allowlisted and valid), under any profile")
             .register(registry);
@@ -204,9 +247,31 @@ public final class PrometheusMetrics implements EventSink {
         tools.compareAndSet(registry, null);
     }
 
-    /** @return the registry, for the servlet */
+    /** @return the registry, for the servlet and the other meter components of this bundle */
     PrometheusMeterRegistry registry() {
         return registry;
+    }
+
+    /** @param refresh run before every scrape (gauges read from services), until removed */
+    void beforeScrape(Runnable refresh) {
+        beforeScrape.add(refresh);
+    }
+
+    /** @param refresh no longer run before scrapes */
+    void noLongerBeforeScrape(Runnable refresh) {
+        beforeScrape.remove(refresh);
+    }
+
+    /** @return the exposition in the given content type, after the refreshes */
+    String scrape(String contentType) {
+        for (Runnable refresh : beforeScrape) {
+            try {
+                refresh.run();
+            } catch (RuntimeException e) {
+                LOG.debug("A refresh before the scrape failed: {}", e.toString());
+            }
+        }
+        return registry.scrape(contentType);
     }
 
     @Override
@@ -217,9 +282,17 @@ public final class PrometheusMetrics implements EventSink {
             case EventTypes.TOOL_ADDED -> visibleFromEvents.add(text(event, "tool", ""));
             case EventTypes.TOOL_REMOVED -> visibleFromEvents.remove(text(event, "tool", ""));
             case EventTypes.POLICY_RELOADED -> count(reloads, "cuga.policy.reloads",
-                "Policies activated (loaded or reloaded), by profile", profile(event));
+                "Policies activated (loaded or reloaded), by profile", "profile", profileLabel(event));
             case EventTypes.POLICY_REJECTED -> count(rejections, "cuga.policy.rejections",
-                "Policy documents refused (the previous policy stays active), by profile", profile(event));
+                "Policy documents refused (the previous policy stays active), by profile", "profile",
+                profileLabel(event));
+            case EventTypes.APPROVAL_REQUESTED -> approvalRequested(event);
+            case EventTypes.APPROVAL_RECEIVED, EventTypes.APPROVAL_TIMEOUT -> approvalEnded(event);
+            case EventTypes.BUDGET_WARNING -> count(budgetWarnings, "cuga.budget.warnings",
+                "Calls that ran with a budget warning (the warn ratio reached, or over the ceiling in warn mode), "
+                    + "by profile", "profile", profileLabel(event));
+            case EventTypes.BUDGET_EXCEEDED -> count(budgetExceeded, "cuga.budget.exceeded",
+                "Calls refused because a budget was exhausted, by profile", "profile", profileLabel(event));
             case EXPORTER_STATS -> stats(event);
             default -> {
                 // counted below only
@@ -239,23 +312,26 @@ public final class PrometheusMetrics implements EventSink {
         String tool = toolLabel(text(event, "tool", ""), status);
         String verdict = text(event, "verdict", "ALLOW").toLowerCase(Locale.ROOT);
         String guardrail = text(event, "guardrail", NO_GUARDRAIL);
+        String profile = profileLabel(event);
 
-        CallKey callKey = new CallKey(tool, status, verdict);
+        CallKey callKey = new CallKey(profile, tool, status, verdict);
         Counter counter = calls.get(callKey);
         if (counter == null) {
             counter = calls.computeIfAbsent(callKey, k -> Counter.builder("cuga.tool.calls")
-                .description("Guarded tool calls by tool, outcome status and the verdict they ran under")
-                .tags("tool", k.tool(), "status", k.status(), "verdict", k.verdict()).register(registry));
+                .description("Guarded tool calls by profile, tool, outcome status and the verdict they ran under")
+                .tags("profile", k.profile(), "tool", k.tool(), "status", k.status(), "verdict", k.verdict())
+                .register(registry));
         }
         counter.increment();
 
-        DurationKey durationKey = new DurationKey(tool, status);
+        DurationKey durationKey = new DurationKey(profile, tool, status);
         Timer timer = durations.get(durationKey);
         if (timer == null) {
             timer = durations.computeIfAbsent(durationKey, k -> Timer.builder("gen_ai.execute_tool.duration")
-                .description("Duration of guarded tool calls, from dispatch to outcome, by tool and outcome status")
-                .tags("tool", k.tool(), "status", k.status()).serviceLevelObjectives(DURATION_BUCKETS)
-                .register(registry));
+                .description("Duration of guarded tool calls, from dispatch to outcome, by profile, tool and "
+                    + "outcome status")
+                .tags("profile", k.profile(), "tool", k.tool(), "status", k.status())
+                .serviceLevelObjectives(DURATION_BUCKETS).register(registry));
         }
         timer.record(Math.max(0, event.durationNanos()), TimeUnit.NANOSECONDS);
 
@@ -270,9 +346,74 @@ public final class PrometheusMetrics implements EventSink {
             }
             decision.increment();
             if (verdict.equals("deny")) {
-                count(denials, "cuga.denials", "Tool calls denied, by the deciding guardrail", guardrail);
+                count(denials, "cuga.denials", "Tool calls denied, by the deciding guardrail", "guardrail",
+                    guardrail);
             }
         }
+
+        // a task is a trace: the first call of a trace id not seen recently starts one
+        if (!event.traceId().isEmpty() && recentTraces.putIfAbsent(event.traceId(), Boolean.TRUE) == null) {
+            count(tasks, "cuga.tasks", "Tasks (distinct trace ids) whose first tool call ended here, by profile; "
+                + "calls per task = rate of cuga_tool_calls_total / rate of this", "profile", profile);
+        }
+    }
+
+    private void approvalRequested(Event event) {
+        count(approvalRequests, "cuga.approval.requests", "Tool calls sent to a human for approval, by profile",
+            "profile", profileLabel(event));
+        String id = text(event, "approvalId", "");
+        if (!id.isEmpty()) {
+            requestedAt.putIfAbsent(id, event.time());
+        }
+    }
+
+    /** An approval decided ({@code approval.received}: approved or rejected) or expired ({@code approval.timeout}). */
+    private void approvalEnded(Event event) {
+        String outcome = switch (event.status()) {
+            case "approved", "rejected", "expired" -> event.status();
+            default -> event.type().equals(EventTypes.APPROVAL_TIMEOUT) ? "expired" : "unknown";
+        };
+        ApprovalKey key = new ApprovalKey(profileLabel(event), outcome);
+        Counter counter = approvals.get(key);
+        if (counter == null) {
+            counter = approvals.computeIfAbsent(key, k -> Counter.builder("cuga.approvals")
+                .description("Approvals that ended, by profile and outcome (approved, rejected, expired)")
+                .tags("profile", k.profile(), "outcome", k.outcome()).register(registry));
+        }
+        counter.increment();
+
+        String id = text(event, "approvalId", "");
+        Instant requested = instant(event.attributes().get("requestedAt"));
+        Instant local = id.isEmpty() ? null : requestedAt.remove(id);
+        if (requested == null) {
+            requested = local;
+        }
+        if (requested == null) {
+            return; // requested before this server started, and the event does not say when
+        }
+        Timer wait = approvalWaits.get(key);
+        if (wait == null) {
+            wait = approvalWaits.computeIfAbsent(key, k -> Timer.builder("cuga.approval.wait")
+                .description("How long calls waited for a human, from the approval request to its decision or "
+                    + "expiry, by profile and outcome")
+                .tags("profile", k.profile(), "outcome", k.outcome()).serviceLevelObjectives(APPROVAL_BUCKETS)
+                .register(registry));
+        }
+        wait.record(Math.max(0, Duration.between(requested, event.time()).toNanos()), TimeUnit.NANOSECONDS);
+    }
+
+    private static Instant instant(Object value) {
+        if (value instanceof Instant i) {
+            return i;
+        }
+        if (value instanceof String s && !s.isEmpty()) {
+            try {
+                return Instant.parse(s);
+            } catch (DateTimeParseException e) {
+                return null;
+            }
+        }
+        return null;
     }
 
     private void stats(Event event) {
@@ -303,14 +444,26 @@ public final class PrometheusMetrics implements EventSink {
         }
     }
 
-    private void count(Map<String, Counter> counters, String name, String description, String label) {
+    private void count(Map<String, Counter> counters, String name, String description, String tag, String label) {
         Counter counter = counters.get(label);
         if (counter == null) {
-            String tag = name.equals("cuga.denials") ? "guardrail" : "profile";
             counter = counters.computeIfAbsent(label, l -> Counter.builder(name).description(description)
                 .tag(tag, l).register(registry));
         }
         counter.increment();
+    }
+
+    /** @return the event's profile as a label: bounded like the tool names */
+    private String profileLabel(Event event) {
+        String profile = profile(event);
+        if (profileLabels.contains(profile)) {
+            return profile;
+        }
+        if (profileLabels.size() < maxProfileLabels) {
+            profileLabels.add(profile);
+            return profile;
+        }
+        return OTHER_PROFILE;
     }
 
     private String toolLabel(String tool, String status) {
@@ -346,7 +499,7 @@ public final class PrometheusMetrics implements EventSink {
     }
 
     private static String profile(Event event) {
-        return event.profile().isEmpty() ? text(event, "profile", "default") : event.profile();
+        return event.profile().isEmpty() ? text(event, "profile", DEFAULT_PROFILE) : event.profile();
     }
 
     private static String text(Event event, String key, String fallback) {
@@ -356,5 +509,33 @@ public final class PrometheusMetrics implements EventSink {
         }
         String s = value.toString();
         return s.isEmpty() ? fallback : s;
+    }
+
+    /** A map of at most {@code max} entries that forgets the oldest first. */
+    static final class Recent<K, V> {
+        private final int max;
+        private final LinkedHashMap<K, V> map = new LinkedHashMap<>();
+
+        Recent(int max) {
+            this.max = max;
+        }
+
+        /** @return the value there was, or null when the key was added */
+        synchronized V putIfAbsent(K key, V value) {
+            V there = map.get(key);
+            if (there != null) {
+                return there;
+            }
+            map.put(key, value);
+            if (map.size() > max) {
+                K eldest = map.keySet().iterator().next();
+                map.remove(eldest);
+            }
+            return null;
+        }
+
+        synchronized V remove(K key) {
+            return map.remove(key);
+        }
     }
 }

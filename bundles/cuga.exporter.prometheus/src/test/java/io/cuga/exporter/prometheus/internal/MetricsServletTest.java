@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -45,6 +46,8 @@ class MetricsServletTest {
         connector.setPort(0);
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler("/");
+        context.addFilter(new FilterHolder(new HttpServerMetrics(metrics)), "/*",
+            java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST));
         context.addServlet(new ServletHolder(new MetricsServlet(metrics)), MetricsServlet.PATTERN);
         context.addServlet(new ServletHolder(new HttpServlet() {
             @Override
@@ -82,11 +85,48 @@ class MetricsServletTest {
             .startsWith("text/plain; version=0.0.4");
         assertThat(response.headers().firstValue("Cache-Control")).contains("no-store");
         Exposition e = new Exposition(response.body());
-        assertThat(e.value("cuga_tool_calls_total", "tool", "calculator", "status", "ok", "verdict", "allow"))
+        assertThat(e.value("cuga_tool_calls_total", "profile", "default",
+            "tool", "calculator", "status", "ok", "verdict", "allow"))
             .isEqualTo(1.0);
         // a token, valid or not, changes nothing
         HttpResponse<String> withToken = send(request("/metrics").header("Authorization", "Bearer nonsense").GET());
         assertThat(withToken.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void everyRequestIsTimedByMethodStatusAndRouteWithIdsAsPlaceholders() throws Exception {
+        send(request("/api/v1/tools/calculator/invoke").POST(HttpRequest.BodyPublishers.ofString("{}")));
+        send(request("/api/v1/tools/http_get/invoke").POST(HttpRequest.BodyPublishers.ofString("{}")));
+        send(request("/api/v1/approvals/Abc123/approve").POST(HttpRequest.BodyPublishers.ofString("{}")));
+        send(request("/no/such/" + System.nanoTime()).GET());
+        send(request("/metrics").GET());
+        Exposition e = new Exposition(send(request("/metrics").GET()).body());
+        String h = "http_server_request_duration_seconds";
+        assertThat(e.type.get(h)).isEqualTo("histogram");
+        assertThat(e.value(h + "_count", "http_request_method", "POST", "http_response_status_code", "404",
+            "http_route", "/api/v1/tools/{name}/invoke")).isEqualTo(2.0);
+        assertThat(e.value(h + "_count", "http_request_method", "POST", "http_response_status_code", "404",
+            "http_route", "/api/v1/approvals/{id}/approve")).isEqualTo(1.0);
+        assertThat(e.value(h + "_count", "http_request_method", "GET", "http_response_status_code", "404",
+            "http_route", "_other")).isEqualTo(1.0);
+        // the scrape that rendered this one is not in it yet, the one before is
+        assertThat(e.value(h + "_count", "http_request_method", "GET", "http_response_status_code", "200",
+            "http_route", "/metrics")).isEqualTo(1.0);
+        assertThat(e.help.get(h)).isNotBlank();
+    }
+
+    @Test
+    void routesAreBoundedWhateverThePath() {
+        assertThat(HttpServerMetrics.route("/api/v1/tools")).isEqualTo("/api/v1/tools");
+        assertThat(HttpServerMetrics.route("/api/v1/policies/finance/history"))
+            .isEqualTo("/api/v1/policies/{profile}/history");
+        assertThat(HttpServerMetrics.route("/api/v1/budgets/s-1")).isEqualTo("/api/v1/budgets/{session}");
+        assertThat(HttpServerMetrics.route("/api/v1/audit/verify")).isEqualTo("/api/v1/audit/verify");
+        assertThat(HttpServerMetrics.route("/health")).isEqualTo("/health");
+        assertThat(HttpServerMetrics.route("/api/v1/tools/x/y/z")).isEqualTo("_other");
+        assertThat(HttpServerMetrics.route("/api/v1/tools/x/whatever")).isEqualTo("_other");
+        assertThat(HttpServerMetrics.route("/api/v1/random")).isEqualTo("_other");
+        assertThat(HttpServerMetrics.route("/wp-admin.php")).isEqualTo("_other");
     }
 
     @Test
@@ -130,8 +170,9 @@ class MetricsServletTest {
                     double sent = i;
                     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
                     while (System.nanoTime() < deadline && !Double.valueOf(sent).equals(new Exposition(
-                        metrics.registry().scrape()).value("cuga_tool_calls_total", "tool", "calculator", "status",
-                        "ok", "verdict", "allow"))) {
+                                metrics.registry().scrape()).value("cuga_tool_calls_total", "profile", "default",
+                                    "tool",
+                        "calculator", "status", "ok", "verdict", "allow"))) {
                         Thread.sleep(5);
                     }
                 }
@@ -142,10 +183,11 @@ class MetricsServletTest {
                 Thread.sleep(50);
                 e = new Exposition(send(request("/metrics").GET()).body());
             } while (System.nanoTime() < end && !(Double.valueOf(10_050).equals(e.value("cuga_tool_calls_total",
-                "tool", "calculator", "status", "ok", "verdict", "allow"))
+                "profile", "default", "tool", "calculator", "status", "ok", "verdict", "allow"))
                 && e.value("cuga_exporter_dropped_events_total", "sink", "stuck") != null
                 && e.value("cuga_exporter_dropped_events_total", "sink", "stuck") >= 49));
-            assertThat(e.value("cuga_tool_calls_total", "tool", "calculator", "status", "ok", "verdict", "allow"))
+            assertThat(e.value("cuga_tool_calls_total", "profile", "default", "tool", "calculator", "status", "ok",
+                "verdict", "allow"))
                 .isEqualTo(10_050.0);
             // the stuck sink holds one event in its hands and 10,000 in its buffer: the rest are dropped
             assertThat(e.value("cuga_exporter_dropped_events_total", "sink", "stuck")).isGreaterThanOrEqualTo(49.0);

@@ -62,20 +62,27 @@ class PrometheusMetricsTest {
         m.accept(new Event("tool.call.start", Instant.now(), "", "", "", "", 0, Map.of("tool", "calculator")));
 
         Exposition e = scrape(m);
-        assertThat(e.value("cuga_tool_calls_total", "tool", "calculator", "status", "ok", "verdict", "allow"))
+        assertThat(e.value("cuga_tool_calls_total", "profile", "default",
+            "tool", "calculator", "status", "ok", "verdict", "allow"))
             .isEqualTo(3.0);
-        assertThat(e.value("cuga_tool_calls_total", "tool", "calculator", "status", "tool_error", "verdict", "allow"))
+        assertThat(e.value("cuga_tool_calls_total", "profile", "default",
+            "tool", "calculator", "status", "tool_error", "verdict", "allow"))
             .isEqualTo(1.0);
         String h = "gen_ai_execute_tool_duration_seconds";
         assertThat(e.type.get(h)).isEqualTo("histogram");
-        assertThat(e.value(h + "_count", "tool", "calculator", "status", "ok")).isEqualTo(3.0);
-        assertThat(e.value(h + "_sum", "tool", "calculator", "status", "ok")).isCloseTo(2.0043,
+        assertThat(e.value(h + "_count", "profile", "default", "tool", "calculator", "status", "ok")).isEqualTo(3.0);
+        assertThat(e.value(h + "_sum", "profile", "default", "tool", "calculator", "status", "ok")).isCloseTo(2.0043,
             org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(e.value(h + "_bucket", "tool", "calculator", "status", "ok", "le", "5.0E-4")).isEqualTo(1.0);
-        assertThat(e.value(h + "_bucket", "tool", "calculator", "status", "ok", "le", "0.005")).isEqualTo(2.0);
-        assertThat(e.value(h + "_bucket", "tool", "calculator", "status", "ok", "le", "1.0")).isEqualTo(2.0);
-        assertThat(e.value(h + "_bucket", "tool", "calculator", "status", "ok", "le", "2.5")).isEqualTo(3.0);
-        assertThat(e.value(h + "_bucket", "tool", "calculator", "status", "ok", "le", "+Inf")).isEqualTo(3.0);
+        assertThat(e.value(h + "_bucket", "profile", "default",
+            "tool", "calculator", "status", "ok", "le", "5.0E-4")).isEqualTo(1.0);
+        assertThat(e.value(h + "_bucket", "profile", "default",
+            "tool", "calculator", "status", "ok", "le", "0.005")).isEqualTo(2.0);
+        assertThat(e.value(h + "_bucket", "profile", "default",
+            "tool", "calculator", "status", "ok", "le", "1.0")).isEqualTo(2.0);
+        assertThat(e.value(h + "_bucket", "profile", "default",
+            "tool", "calculator", "status", "ok", "le", "2.5")).isEqualTo(3.0);
+        assertThat(e.value(h + "_bucket", "profile", "default",
+            "tool", "calculator", "status", "ok", "le", "+Inf")).isEqualTo(3.0);
         assertThat(e.named(h + "_bucket").stream().filter(s -> s.labels().get("status").equals("ok")))
             .hasSize(PrometheusMetrics.DURATION_BUCKETS.length + 1);
         assertThat(e.value("cuga_events_total", "type", "tool.call.start")).isEqualTo(1.0);
@@ -104,7 +111,8 @@ class PrometheusMetricsTest {
         assertThat(e.value("cuga_denials_total", "guardrail", "ratelimit")).isEqualTo(1.0);
         assertThat(e.named("cuga_decisions_total").stream().mapToDouble(Exposition.Sample::value).sum())
             .isEqualTo(6.0);
-        assertThat(e.value("cuga_tool_calls_total", "tool", "_unknown", "status", "not_found", "verdict", "allow"))
+        assertThat(e.value("cuga_tool_calls_total", "profile", "default",
+            "tool", "_unknown", "status", "not_found", "verdict", "allow"))
             .isEqualTo(1.0);
     }
 
@@ -120,9 +128,11 @@ class PrometheusMetricsTest {
         Exposition e = scrape(m);
         assertThat(e.named("cuga_tool_calls_total")).extracting(s -> s.labels().get("tool"))
             .containsExactlyInAnyOrder("_unknown", "a", "b", "c", "_other");
-        assertThat(e.value("cuga_tool_calls_total", "tool", "_other", "status", "ok", "verdict", "allow"))
+        assertThat(e.value("cuga_tool_calls_total", "profile", "default",
+            "tool", "_other", "status", "ok", "verdict", "allow"))
             .isEqualTo(2.0);
-        assertThat(e.value("cuga_tool_calls_total", "tool", "_unknown", "status", "not_found", "verdict", "allow"))
+        assertThat(e.value("cuga_tool_calls_total", "profile", "default",
+            "tool", "_unknown", "status", "not_found", "verdict", "allow"))
             .isEqualTo(100.0);
     }
 
@@ -230,8 +240,101 @@ class PrometheusMetricsTest {
         m.accept(new Event("policy.reloaded", Instant.now(), "", "default", "", "ok", 0, Map.of()));
         m.accept(new Event("policy.rejected", Instant.now(), "", "default", "", "ok", 0, Map.of()));
         m.accept(new Event("tool.added", Instant.now(), "", "", "", "", 0, Map.of("tool", "calculator")));
+        m.accept(approval("approval.requested", "a1", "gated", "pending", Instant.now(), null));
+        m.accept(approval("approval.received", "a1", "gated", "approved", Instant.now(), null));
+        m.accept(new Event("budget.warning", Instant.now(), "", "metered", "s", "warn", 0, Map.of()));
+        m.accept(new Event("budget.exceeded", Instant.now(), "", "metered", "s", "deny", 0, Map.of()));
         Promtool.Result result = Promtool.checkMetrics(promtool, m.registry().scrape());
         assertThat(result.exit()).as(result.output()).isZero();
         assertThat(result.output()).isBlank();
+    }
+
+    static Event approval(String type, String id, String profile, String status, Instant time, Instant requestedAt) {
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        attributes.put("approvalId", id);
+        attributes.put("tool", "calculator");
+        if (requestedAt != null) {
+            attributes.put("requestedAt", requestedAt.toString());
+        }
+        return new Event(type, time, "", profile, "", status, 0, attributes);
+    }
+
+    @Test
+    void approvalsCountByOutcomeAndTheirWaitIsAHistogram() {
+        PrometheusMetrics m = metrics(Map.of());
+        Instant t0 = Instant.parse("2026-01-01T10:00:00Z");
+        // requested here and decided here: the wait pairs the two events by approval id
+        m.accept(approval("approval.requested", "a1", "gated", "pending", t0, null));
+        m.accept(approval("approval.received", "a1", "gated", "approved", t0.plusSeconds(3), null));
+        // decided on another replica: the event says when it was requested
+        m.accept(approval("approval.received", "a2", "gated", "rejected", t0.plusSeconds(600), t0));
+        // expired, requested here
+        m.accept(approval("approval.requested", "a3", "gated", "pending", t0, null));
+        m.accept(approval("approval.timeout", "a3", "gated", "expired", t0.plusSeconds(7200), null));
+        // requested before this server started and the event does not say when: counted, no wait
+        m.accept(approval("approval.received", "a4", "gated", "approved", t0, null));
+
+        Exposition e = scrape(m);
+        assertThat(e.value("cuga_approval_requests_total", "profile", "gated")).isEqualTo(2.0);
+        assertThat(e.value("cuga_approvals_total", "profile", "gated", "outcome", "approved")).isEqualTo(2.0);
+        assertThat(e.value("cuga_approvals_total", "profile", "gated", "outcome", "rejected")).isEqualTo(1.0);
+        assertThat(e.value("cuga_approvals_total", "profile", "gated", "outcome", "expired")).isEqualTo(1.0);
+        String h = "cuga_approval_wait_seconds";
+        assertThat(e.type.get(h)).isEqualTo("histogram");
+        assertThat(e.value(h + "_count", "profile", "gated", "outcome", "approved")).isEqualTo(1.0);
+        assertThat(e.value(h + "_sum", "profile", "gated", "outcome", "approved")).isEqualTo(3.0);
+        assertThat(e.value(h + "_bucket", "profile", "gated", "outcome", "approved", "le", "1.0")).isEqualTo(0.0);
+        assertThat(e.value(h + "_bucket", "profile", "gated", "outcome", "approved", "le", "5.0")).isEqualTo(1.0);
+        assertThat(e.value(h + "_sum", "profile", "gated", "outcome", "rejected")).isEqualTo(600.0);
+        assertThat(e.value(h + "_bucket", "profile", "gated", "outcome", "expired", "le", "3600.0")).isEqualTo(0.0);
+        assertThat(e.value(h + "_bucket", "profile", "gated", "outcome", "expired", "le", "7200.0")).isEqualTo(1.0);
+    }
+
+    @Test
+    void budgetWarningsAndExceedancesCountByProfile() {
+        PrometheusMetrics m = metrics(Map.of());
+        m.accept(new Event("budget.warning", Instant.now(), "", "metered", "s", "warn", 0, Map.of("rule", "r")));
+        m.accept(new Event("budget.exceeded", Instant.now(), "", "metered", "s", "deny", 0, Map.of("kind", "calls")));
+        m.accept(new Event("budget.exceeded", Instant.now(), "", "metered", "s", "deny", 0, Map.of("kind", "calls")));
+        Exposition e = scrape(m);
+        assertThat(e.value("cuga_budget_warnings_total", "profile", "metered")).isEqualTo(1.0);
+        assertThat(e.value("cuga_budget_exceeded_total", "profile", "metered")).isEqualTo(2.0);
+    }
+
+    @Test
+    void aTaskIsATraceCountedAtItsFirstCall() {
+        PrometheusMetrics m = metrics(Map.of());
+        for (String trace : List.of("t1", "t1", "t1", "t2", "")) {
+            m.accept(new Event("tool.call.complete", Instant.now(), trace, "default", "", "ok", 1000,
+                Map.of("tool", "calculator", "verdict", "ALLOW")));
+        }
+        Exposition e = scrape(m);
+        assertThat(e.value("cuga_tasks_total", "profile", "default")).isEqualTo(2.0);
+        assertThat(e.value("cuga_tool_calls_total", "profile", "default", "tool", "calculator", "status", "ok",
+            "verdict", "allow")).isEqualTo(5.0);
+    }
+
+    @Test
+    void profileNamesCannotCreateUnboundedSeries() {
+        PrometheusMetrics m = metrics(Map.of("max_profile_labels", 2));
+        for (String profile : List.of("a", "b", "c", "d", "a")) {
+            m.accept(new Event("tool.call.complete", Instant.now(), "", profile, "", "ok", 1000,
+                Map.of("tool", "calculator", "verdict", "ALLOW")));
+        }
+        Exposition e = scrape(m);
+        assertThat(e.named("cuga_tool_calls_total")).extracting(s -> s.labels().get("profile"))
+            .containsExactlyInAnyOrder("a", "b", "_other");
+        assertThat(e.value("cuga_tool_calls_total", "profile", "_other", "tool", "calculator", "status", "ok",
+            "verdict", "allow")).isEqualTo(2.0);
+    }
+
+    @Test
+    void recentForgetsTheOldestPastItsSize() {
+        PrometheusMetrics.Recent<String, Boolean> recent = new PrometheusMetrics.Recent<>(2);
+        assertThat(recent.putIfAbsent("a", true)).isNull();
+        assertThat(recent.putIfAbsent("b", true)).isNull();
+        assertThat(recent.putIfAbsent("a", true)).isTrue();
+        assertThat(recent.putIfAbsent("c", true)).isNull();
+        assertThat(recent.putIfAbsent("a", true)).isNull(); // forgotten
     }
 }
