@@ -181,11 +181,13 @@ final class OpenAiCompatibleChatModel implements ChatModel, AutoCloseable {
         }
         over.set(true);
         String finish = null;
-        if (response.metadata() instanceof OpenAiChatResponseMetadata meta) {
-            List<ServerSentEvent> events = meta.rawServerSentEvents();
-            for (int i = events.size() - 1; i >= 0 && finish == null; i--) {
-                finish = Conversion.rawFinishReason(events.get(i).data());
-            }
+        List<ServerSentEvent> events = response.metadata() instanceof OpenAiChatResponseMetadata meta
+            && meta.rawServerSentEvents() != null ? meta.rawServerSentEvents() : List.of();
+        for (int i = events.size() - 1; i >= 0 && finish == null; i--) {
+            finish = Conversion.rawFinishReason(events.get(i).data());
+        }
+        if (events.isEmpty()) {
+            throw failures.badResponse("no server-sent events");
         }
         if (finish == null && response.finishReason() == null) {
             // the stream closed without the model's last chunk: the answer may be cut anywhere

@@ -132,6 +132,9 @@ class FailuresOverHttpTest {
         assertThat(chatFails().kind()).isEqualTo(Kind.BAD_RESPONSE);
         server.answer(json(200, "[1,2,3]"));
         assertThat(chatFails().kind()).isEqualTo(Kind.BAD_RESPONSE);
+        // a whole JSON answer where server-sent events were asked for
+        server.answer(json(200, completion("m", "not streamed", "stop", 1, 1)));
+        assertThat(streamFails().kind()).isEqualTo(Kind.BAD_RESPONSE);
     }
 
     @Test
