@@ -192,8 +192,10 @@ class FailuresOverHttpTest {
     }
 
     @Test
-    void aStreamThatStallsAfterItsFirstWordsTimesOutAndStopsFeedingTheConsumer() {
+    void aStreamThatStallsAfterItsFirstWordsTimesOutAndStopsFeedingTheConsumer() throws Exception {
         String head = "{\"id\":\"s\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":";
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
         server.answer(exchange -> {
             exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
             exchange.sendResponseHeaders(200, 0);
@@ -201,18 +203,25 @@ class FailuresOverHttpTest {
             out.write(("data: " + head + "{\"content\":\"first\"}}]}\n\n").getBytes());
             out.flush();
             try {
-                Thread.sleep(1_500);
+                release.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                // the rest, after the caller gave up: it must not reach the consumer
+                out.write(("data: " + head + "{\"content\":\" late\"},\"finish_reason\":\"stop\"}]}\n\n"
+                    + "data: [DONE]\n\n").getBytes());
+                out.close();
             } catch (InterruptedException ie) {
-                return;
+                Thread.currentThread().interrupt();
+            } finally {
+                finished.countDown();
             }
-            out.write(("data: " + head + "{\"content\":\" late\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
-                .getBytes());
-            out.close();
         });
         List<String> parts = new java.util.concurrent.CopyOnWriteArrayList<>();
         ModelException e = catchThrowableOfType(ModelException.class,
-            () -> model.stream(new ChatRequest(List.of(ChatMessage.user("hi")), List.of(), -1, 0, 500), parts::add));
+            () -> model.stream(new ChatRequest(List.of(ChatMessage.user("hi")), List.of(), -1, 0, 3_000), parts::add));
         assertThat(e.kind()).isEqualTo(Kind.TIMEOUT);
+        assertThat(parts).containsExactly("first");
+        release.countDown();
+        finished.await(5, java.util.concurrent.TimeUnit.SECONDS);
+        Thread.sleep(200);
         assertThat(parts).containsExactly("first");
     }
 
