@@ -68,7 +68,7 @@ class DistributionIT {
         List<Feature> features = features();
         assertThat(features).extracting(f -> f.file().getFileName().toString())
                 .containsExactlyInAnyOrder("base.json", "core.json", "guardrails.json", "http.json", "memory.json",
-                    "observability.json", "store.json", "tools.json", "webconsole.json");
+                    "models.json", "observability.json", "store.json", "tools.json", "webconsole.json");
         for (Feature f : features) {
             String name = f.file().getFileName().toString().replace(".json", "");
             assertThat(f.id()).startsWith("io.cuga:cuga-feature-" + name + ":").doesNotContain("${");
@@ -96,11 +96,14 @@ class DistributionIT {
         Path config = tmp.resolve("config");
         copy(ROOT.resolve("runtime-config"), config);
         Path out = tmp.resolve("out.txt");
-        Process p = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+        ProcessBuilder pb = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow", "-Xmx256m",
                 "-cp", DIST.resolve("lib") + "/*", "io.cuga.launcher.Main", "--home", DIST.toString(),
                 "--port", Integer.toString(port), "--data", data.toString(), "--deploy", deploy.toString(),
-                "--config", config.toString()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+                "--config", config.toString()).redirectErrorStream(true).redirectOutput(out.toFile());
+        // no model from the environment: the model bundle must idle (and say so), whatever the machine has set
+        List.of("CUGA_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL").forEach(pb.environment()::remove);
+        Process p = pb.start();
         try {
             Supplier<String> output = () -> read(out);
             await("the ready line", 60, () -> output.get().contains("cuga ready in"));
@@ -135,6 +138,11 @@ class DistributionIT {
             Files.move(jar, deploy.resolve("probe.jar")); // whole, in one step
             String bundles = "http://127.0.0.1:" + port + "/system/console/bundles/io.cuga.probe.dropped.json";
             await("the dropped bundle, active", 10, () -> body(http, bundles, login).contains("\"Active\""));
+
+            // the model bundle resolved (LangChain4j embedded, nothing missing) and idles without a model
+            String model = "http://127.0.0.1:" + port + "/system/console/bundles/cuga.model.openai.json";
+            assertThat(body(http, model, login)).contains("\"Active\"");
+            await("the model bundle's idle line", 10, () -> output.get().contains("No chat model configured"));
         } finally {
             p.destroy(); // SIGTERM, as a container runtime or Ctrl-C would
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
