@@ -30,6 +30,8 @@ final class Run {
         StepStatus status = StepStatus.PENDING;
         String worker = "";
         int attempts;
+        /** Attempts since this run (re)started the step: what the retry policy counts. */
+        int attemptsThisRun;
         Map<String, Object> decision = Map.of();
         String outcome = "";
         String callId = "";

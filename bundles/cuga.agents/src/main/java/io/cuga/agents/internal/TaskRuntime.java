@@ -134,7 +134,8 @@ public final class TaskRuntime implements TaskService {
         long max_wall_seconds() default 300;
 
         /** @return the workers */
-        @AttributeDefinition(name = "Workers", description = "Names of the workers steps are routed to.")
+        @AttributeDefinition(name = "Workers", description = "Names of the workers steps are routed to "
+            + "(several values, or one comma-separated value).")
         String[] workers() default {"worker-1", "worker-2", "worker-3"};
 
         /** @return threads per worker */
@@ -148,7 +149,7 @@ public final class TaskRuntime implements TaskService {
         /** @return the workers' capabilities */
         @AttributeDefinition(name = "Capabilities", description = "For capability routing: worker=capability,... "
             + "where a capability is a risk tier (READ, WRITE, EXTERNAL, DELETE, FINANCIAL), bundle:<symbolic "
-            + "name> or tool:<name>.")
+            + "name> or tool:<name> (several values, or one value with entries separated by ';').")
         String[] capabilities() default {"worker-1=READ", "worker-2=WRITE,EXTERNAL", "worker-3=DELETE,FINANCIAL"};
 
         /** @return the retry policy */
@@ -227,8 +228,8 @@ public final class TaskRuntime implements TaskService {
             TimeUnit.SECONDS.toMillis(Math.max(1, config.max_wall_seconds())));
         this.retry = new RetryPolicy(RetryPolicy.Kind.parse(config.retry_policy()), config.retry_max_attempts(),
             config.retry_base_millis(), config.retry_max_millis(), config.retry_jitter());
-        this.coordinator = new Coordinator(Coordinator.Strategy.parse(config.routing()), List.of(config.workers()),
-            List.of(config.capabilities()));
+        this.coordinator = new Coordinator(Coordinator.Strategy.parse(config.routing()),
+            split(config.workers(), ","), split(config.capabilities(), ";"));
         this.pollMillis = Math.max(10, config.approval_poll_millis());
         this.memoryEnabled = config.memory_enabled();
         int running = Math.max(1, config.max_running());
@@ -633,6 +634,7 @@ public final class TaskRuntime implements TaskService {
         checkCancelAndTime(run);
         synchronized (run) {
             step.move(StepStatus.RUNNING);
+            step.attemptsThisRun = 0;
             if (step.startedAt == null) {
                 step.startedAt = Instant.now();
             }
@@ -648,6 +650,7 @@ public final class TaskRuntime implements TaskService {
             }
             synchronized (run) {
                 step.attempts++;
+                step.attemptsThisRun++;
                 run.toolCalls++;
             }
             publish(run, STEP_START, "ok", stepAttributes(run, step));
@@ -666,16 +669,16 @@ public final class TaskRuntime implements TaskService {
             }
             Failures kind = Failures.of(outcome.status());
             String message = outcome.message() == null ? outcome.status().name() : outcome.message();
-            if (kind.retryable() && retry.allowsAnother(step.attempts)) {
-                long delay = retry.delayMillis(step.attempts, ThreadLocalRandom.current());
+            if (kind.retryable() && retry.allowsAnother(step.attemptsThisRun)) {
+                long delay = retry.delayMillis(step.attemptsThisRun, ThreadLocalRandom.current());
                 LOG.info("Task {} step {} ({}) attempt {} failed ({}, {}): retrying in {} ms", run.id, step.index,
                     step.tool, step.attempts, outcome.status(), kind.label(), delay);
                 sleep(run, delay);
                 continue;
             }
             String code = outcome.errorCode() == null ? outcome.status().name().toLowerCase() : outcome.errorCode();
-            failStep(run, step, code, kind.label() + " failure after " + step.attempts + " attempt"
-                + (step.attempts == 1 ? "" : "s") + ": " + message);
+            failStep(run, step, code, kind.label() + " failure after " + step.attemptsThisRun + " attempt"
+                + (step.attemptsThisRun == 1 ? "" : "s") + ": " + message);
             throw new Stop("step_failed", "step " + step.index + " (" + step.tool + ") failed: " + message);
         }
     }
@@ -1091,6 +1094,19 @@ public final class TaskRuntime implements TaskService {
         } catch (StoreUnavailableException | TaskStore.VersionConflictException e) {
             LOG.warn("Interrupted tasks could not be marked failed: {}", e.getMessage());
         }
+    }
+
+    /** A .cfg file gives one string: "a, b" or "w1=READ; w2=WRITE,EXTERNAL" is split into its entries. */
+    private static List<String> split(String[] values, String separator) {
+        List<String> out = new ArrayList<>();
+        for (String v : values) {
+            for (String part : v.split(separator)) {
+                if (!part.isBlank()) {
+                    out.add(part.strip());
+                }
+            }
+        }
+        return out;
     }
 
     private static String randomId() {
