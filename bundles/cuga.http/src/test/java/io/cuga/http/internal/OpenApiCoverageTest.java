@@ -74,7 +74,8 @@ class OpenApiCoverageTest {
         return Map.of(PolicyServlet.NAME, PolicyServlet.PolicyRoute.values(),
             AuditServlet.NAME, AuditServlet.AuditRoute.values(),
             BudgetServlet.NAME, BudgetServlet.BudgetRoute.values(),
-            ApprovalServlet.NAME, ApprovalServlet.ApprovalRoute.values());
+            ApprovalServlet.NAME, ApprovalServlet.ApprovalRoute.values(),
+            TaskServlet.NAME, TaskServlet.TaskRoute.values());
     }
 
     @Test

@@ -32,12 +32,13 @@ import io.cuga.api.store.AuditTrail;
 import io.cuga.api.store.BudgetLedger;
 import io.cuga.api.store.ChainVerification;
 import io.cuga.api.store.StoreUnavailableException;
+import io.cuga.api.store.TaskStore;
 import io.cuga.store.jdbc.internal.AuditCodec;
 import io.cuga.store.jdbc.internal.AuditWriter;
 import io.cuga.store.jdbc.internal.Failures;
 
 /**
- * The audit trail, the budget ledger and approvals over one {@link DataSource}. Several instances on one
+ * The audit trail, the budget ledger, approvals and agent tasks and sessions over one {@link DataSource}. Several instances on one
  * database (replicas, or two stores in one test) share one hash chain, one ledger and one set of approvals.
  *
  * <p>At construction the schema is migrated (or the failure recorded: every operation then throws
@@ -46,7 +47,7 @@ import io.cuga.store.jdbc.internal.Failures;
  * the database returns. Audit appends go through one writer thread that commits concurrent appends together
  * (group commit).
  */
-public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore, AutoCloseable {
+public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore, TaskStore, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcStore.class);
 
@@ -905,6 +906,171 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
                 ps.executeUpdate();
             }
             return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- tasks and sessions
+
+    private static final String TASK_COLUMNS = "id, version, status, profile, session, caller, created_us, "
+        + "updated_us, document";
+
+    @Override
+    public StoredDocument createTask(StoredDocument task) {
+        Objects.requireNonNull(task, "task");
+        if (task.version() != 0) {
+            throw new IllegalArgumentException("a new task has version 0, not " + task.version());
+        }
+        StoredDocument stored = new StoredDocument(task.id(), 1, task.status(), task.profile(), task.session(),
+            task.caller(), AuditCodec.micros(task.createdAt()), AuditCodec.micros(Instant.now()), task.document());
+        return write("task create", c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO cuga_task (" + TASK_COLUMNS
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
+                ps.setString(1, stored.id());
+                ps.setLong(2, stored.version());
+                ps.setString(3, stored.status());
+                ps.setString(4, stored.profile());
+                ps.setString(5, stored.session());
+                ps.setString(6, stored.caller());
+                ps.setLong(7, AuditCodec.epochMicros(stored.createdAt()));
+                ps.setLong(8, AuditCodec.epochMicros(stored.updatedAt()));
+                ps.setString(9, stored.document());
+                if (ps.executeUpdate() == 0) {
+                    throw new IllegalArgumentException("a task with id '" + stored.id() + "' exists already");
+                }
+            }
+            return stored;
+        });
+    }
+
+    @Override
+    public StoredDocument updateTask(StoredDocument task) {
+        Objects.requireNonNull(task, "task");
+        StoredDocument stored = task.at(task.version() + 1, AuditCodec.micros(Instant.now()));
+        return write("task update", c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE cuga_task SET version = ?, status = ?, "
+                + "updated_us = ?, document = ? WHERE id = ? AND version = ?")) {
+                ps.setLong(1, stored.version());
+                ps.setString(2, stored.status());
+                ps.setLong(3, AuditCodec.epochMicros(stored.updatedAt()));
+                ps.setString(4, stored.document());
+                ps.setString(5, stored.id());
+                ps.setLong(6, task.version());
+                if (ps.executeUpdate() == 0) {
+                    throw new VersionConflictException("task " + task.id() + " is no longer at version "
+                        + task.version() + " (changed elsewhere, or gone)");
+                }
+            }
+            return stored;
+        });
+    }
+
+    @Override
+    public Optional<StoredDocument> getTask(String id) {
+        Objects.requireNonNull(id, "id");
+        return read("task get", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + TASK_COLUMNS + " FROM cuga_task WHERE id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(task(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<StoredDocument> listTasks(Query q) {
+        Objects.requireNonNull(q, "query");
+        StringBuilder sql = new StringBuilder("SELECT " + TASK_COLUMNS + " FROM cuga_task WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        filter(sql, args, "profile", blankToNull(q.profile()));
+        filter(sql, args, "session", blankToNull(q.session()));
+        filter(sql, args, "caller", blankToNull(q.caller()));
+        if (!q.statuses().isEmpty()) {
+            sql.append(" AND status IN (").append(String.join(", ", java.util.Collections.nCopies(q.statuses().size(),
+                "?"))).append(')');
+            args.addAll(new java.util.TreeSet<>(q.statuses()));
+        }
+        sql.append(" ORDER BY created_us DESC, id LIMIT ?");
+        args.add((long) q.limit());
+        return read("task list", c -> {
+            List<StoredDocument> list = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                bind(ps, args);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        list.add(task(rs));
+                    }
+                }
+            }
+            return list;
+        });
+    }
+
+    private static StoredDocument task(ResultSet rs) throws SQLException {
+        return new StoredDocument(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
+            rs.getString(6), AuditCodec.fromMicros(rs.getLong(7)), AuditCodec.fromMicros(rs.getLong(8)),
+            rs.getString(9));
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    @Override
+    public StoredDocument saveSession(StoredDocument session) {
+        Objects.requireNonNull(session, "session");
+        StoredDocument stored = new StoredDocument(session.id(), session.version() + 1, "", session.profile(), "",
+            session.caller(), AuditCodec.micros(session.createdAt()), AuditCodec.micros(Instant.now()),
+            session.document());
+        return write("session save", c -> {
+            int rows;
+            if (session.version() == 0) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO cuga_session (profile, id, version, "
+                    + "caller, created_us, updated_us, document) VALUES (?, ?, 1, ?, ?, ?, ?) "
+                    + "ON CONFLICT (profile, id) DO NOTHING")) {
+                    ps.setString(1, stored.profile());
+                    ps.setString(2, stored.id());
+                    ps.setString(3, stored.caller());
+                    ps.setLong(4, AuditCodec.epochMicros(stored.createdAt()));
+                    ps.setLong(5, AuditCodec.epochMicros(stored.updatedAt()));
+                    ps.setString(6, stored.document());
+                    rows = ps.executeUpdate();
+                }
+            } else {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE cuga_session SET version = ?, updated_us = ?, "
+                    + "document = ? WHERE profile = ? AND id = ? AND version = ?")) {
+                    ps.setLong(1, stored.version());
+                    ps.setLong(2, AuditCodec.epochMicros(stored.updatedAt()));
+                    ps.setString(3, stored.document());
+                    ps.setString(4, stored.profile());
+                    ps.setString(5, stored.id());
+                    ps.setLong(6, session.version());
+                    rows = ps.executeUpdate();
+                }
+            }
+            if (rows == 0) {
+                throw new VersionConflictException("session " + session.id() + " of profile " + session.profile()
+                    + " is no longer at version " + session.version());
+            }
+            return stored;
+        });
+    }
+
+    @Override
+    public Optional<StoredDocument> getSession(String profile, String id) {
+        Objects.requireNonNull(profile, "profile");
+        Objects.requireNonNull(id, "id");
+        return read("session get", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, version, profile, caller, created_us, "
+                + "updated_us, document FROM cuga_session WHERE profile = ? AND id = ?")) {
+                ps.setString(1, profile);
+                ps.setString(2, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(new StoredDocument(rs.getString(1), rs.getLong(2), "",
+                        rs.getString(3), "", rs.getString(4), AuditCodec.fromMicros(rs.getLong(5)),
+                        AuditCodec.fromMicros(rs.getLong(6)), rs.getString(7))) : Optional.empty();
+                }
+            }
         });
     }
 }

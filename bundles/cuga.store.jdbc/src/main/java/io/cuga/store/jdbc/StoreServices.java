@@ -14,9 +14,11 @@ import io.cuga.api.health.ReadinessCheck;
 import io.cuga.api.store.ApprovalStore;
 import io.cuga.api.store.AuditTrail;
 import io.cuga.api.store.BudgetLedger;
+import io.cuga.api.store.TaskStore;
 
 /**
- * The services of one open store: {@link AuditTrail}, {@link BudgetLedger}, {@link ApprovalStore}, the
+ * The services of one open store: {@link AuditTrail}, {@link BudgetLedger}, {@link ApprovalStore},
+ * {@link TaskStore}, the
  * {@link ReadinessCheck} {@code store} and the {@link DataSource} (so other durable features can share the
  * database), each with the property {@value #BACKEND_PROPERTY}. {@link #close()} withdraws them all.
  */
@@ -42,7 +44,7 @@ public final class StoreServices implements AutoCloseable {
         services.registrations.add(context.registerService(DataSource.class, store.dataSource(), props));
         services.registrations.add(context.registerService(ReadinessCheck.class, store.readiness(), props));
         services.registrations.add(context.registerService(new String[] {AuditTrail.class.getName(),
-            BudgetLedger.class.getName(), ApprovalStore.class.getName()}, store, props));
+            BudgetLedger.class.getName(), ApprovalStore.class.getName(), TaskStore.class.getName()}, store, props));
         return services;
     }
 

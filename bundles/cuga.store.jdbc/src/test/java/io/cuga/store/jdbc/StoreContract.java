@@ -14,6 +14,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -37,6 +38,9 @@ import io.cuga.api.store.BudgetLedger.BudgetKey;
 import io.cuga.api.store.BudgetLedger.Reservation;
 import io.cuga.api.store.ChainVerification;
 import io.cuga.api.store.StoreUnavailableException;
+import io.cuga.api.store.TaskStore.Query;
+import io.cuga.api.store.TaskStore.StoredDocument;
+import io.cuga.api.store.TaskStore.VersionConflictException;
 
 /**
  * The behaviour every store backend must show, run against a real database by each backend's test (a SQLite
@@ -446,6 +450,88 @@ public abstract class StoreContract {
         assertThat(a.expire(expiry.plusSeconds(2))).isEmpty();
         assertThat(a.get("late").orElseThrow().status()).isEqualTo(Approval.Status.EXPIRED);
         assertThat(a.get("later").orElseThrow().status()).isEqualTo(Approval.Status.PENDING);
+    }
+
+    // ------------------------------------------------------------------ tasks and sessions
+
+    private static StoredDocument task(String id, String status, String profile, String session, String caller,
+        Instant created) {
+        return new StoredDocument(id, 0, status, profile, session, caller, created, null,
+            "{\"id\":\"" + id + "\",\"status\":\"" + status + "\"}");
+    }
+
+    @Test
+    void aTaskIsStoredReadAndUpdatedWithAnOptimisticVersionSeenByAnotherInstance() throws Exception {
+        JdbcStore a = open();
+        JdbcStore b = open();
+        Instant created = Instant.parse("2026-01-02T03:04:05.123456789Z");
+        StoredDocument stored = a.createTask(task("t1", "created", "default", "s1", "alice", created));
+        assertThat(stored.version()).isEqualTo(1);
+        assertThat(stored.createdAt()).isEqualTo(Instant.parse("2026-01-02T03:04:05.123456Z"));
+
+        StoredDocument read = b.getTask("t1").orElseThrow();
+        assertThat(read).isEqualTo(stored);
+        StoredDocument executing = new StoredDocument("t1", read.version(), "executing", "default", "s1", "alice",
+            read.createdAt(), null, "{\"id\":\"t1\",\"status\":\"executing\",\"steps\":[1,2]}");
+        StoredDocument updated = b.updateTask(executing);
+        assertThat(updated.version()).isEqualTo(2);
+        assertThat(a.getTask("t1").orElseThrow().document()).contains("\"steps\":[1,2]");
+        assertThat(a.getTask("t1").orElseThrow().status()).isEqualTo("executing");
+
+        // a writer still holding version 1 loses, and what it wrote does not land
+        assertThatThrownBy(() -> a.updateTask(new StoredDocument("t1", 1, "failed", "default", "s1", "alice",
+            created, null, "{}"))).isInstanceOf(VersionConflictException.class).hasMessageContaining("t1");
+        assertThat(b.getTask("t1").orElseThrow().status()).isEqualTo("executing");
+        assertThatThrownBy(() -> a.createTask(task("t1", "created", "default", "s1", "alice", created)))
+            .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> a.updateTask(task("missing", "x", "p", "", "c", created).at(3, created)))
+            .isInstanceOf(VersionConflictException.class);
+        assertThat(a.getTask("missing")).isEmpty();
+    }
+
+    @Test
+    void tasksAreListedBySessionCallerAndStatusNewestFirst() throws Exception {
+        JdbcStore store = open();
+        Instant t0 = Instant.parse("2026-03-01T00:00:00Z");
+        store.createTask(task("a", "completed", "default", "s1", "alice", t0));
+        store.createTask(task("b", "executing", "default", "s1", "alice", t0.plusSeconds(1)));
+        store.createTask(task("c", "failed", "default", "s2", "alice", t0.plusSeconds(2)));
+        store.createTask(task("d", "executing", "other", "s1", "alice", t0.plusSeconds(3)));
+        store.createTask(task("e", "created", "default", "s1", "bob", t0.plusSeconds(4)));
+
+        assertThat(store.listTasks(new Query("default", "s1", "alice", null, 10)))
+            .extracting(StoredDocument::id).containsExactly("b", "a");
+        assertThat(store.listTasks(new Query("default", "s1", null, null, 10)))
+            .extracting(StoredDocument::id).containsExactly("e", "b", "a");
+        assertThat(store.listTasks(new Query(null, null, null, Set.of("executing", "created"), 10)))
+            .extracting(StoredDocument::id).containsExactly("e", "d", "b");
+        assertThat(store.listTasks(new Query("default", null, null, null, 2)))
+            .extracting(StoredDocument::id).containsExactly("e", "c");
+        assertThat(store.listTasks(new Query("nobody", null, null, null, 10))).isEmpty();
+    }
+
+    @Test
+    void sessionsAreKeyedByProfileAndVersioned() throws Exception {
+        JdbcStore a = open();
+        JdbcStore b = open();
+        Instant now = Instant.now();
+        StoredDocument first = a.saveSession(new StoredDocument("chat", 0, "", "default", "", "alice", now, null,
+            "{\"turns\":[]}"));
+        assertThat(first.version()).isEqualTo(1);
+        assertThat(b.getSession("default", "chat").orElseThrow().document()).isEqualTo("{\"turns\":[]}");
+        assertThat(b.getSession("other", "chat")).isEmpty();
+
+        StoredDocument second = b.saveSession(new StoredDocument("chat", 1, "", "default", "", "alice", now, null,
+            "{\"turns\":[\"2+3\"]}"));
+        assertThat(second.version()).isEqualTo(2);
+        assertThatThrownBy(() -> a.saveSession(new StoredDocument("chat", 1, "", "default", "", "alice", now, null,
+            "{}"))).isInstanceOf(VersionConflictException.class);
+        assertThatThrownBy(() -> a.saveSession(new StoredDocument("chat", 0, "", "default", "", "alice", now, null,
+            "{}"))).isInstanceOf(VersionConflictException.class);
+        // the same id in another profile is another session
+        assertThat(a.saveSession(new StoredDocument("chat", 0, "", "other", "", "bob", now, null, "{}")).version())
+            .isEqualTo(1);
+        assertThat(a.getSession("default", "chat").orElseThrow().document()).contains("2+3");
     }
 
     // ------------------------------------------------------------------ failures

@@ -1,0 +1,150 @@
+package io.cuga.agents.internal;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.cuga.api.agent.Plan;
+import io.cuga.api.agent.PlannedStep;
+import io.cuga.api.agent.Step;
+import io.cuga.api.agent.StepStatus;
+import io.cuga.api.agent.Task;
+import io.cuga.api.agent.TaskLimits;
+import io.cuga.api.agent.TaskStatus;
+
+/** A task as the JSON document the task store keeps, and back. */
+final class TaskCodec {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private TaskCodec() {
+    }
+
+    static String write(Task task) {
+        try {
+            return JSON.writeValueAsString(toMap(task));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("task " + task.id() + " cannot be written as JSON: " + e.getMessage(), e);
+        }
+    }
+
+    static Map<String, Object> toMap(Task t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", t.id());
+        m.put("status", t.status().label());
+        m.put("goal", t.goal());
+        m.put("profile", t.profile());
+        m.put("session", t.session());
+        m.put("caller", t.caller());
+        m.put("traceId", t.traceId());
+        m.put("limits", Map.of("maxSteps", t.limits().maxSteps(), "maxToolCalls", t.limits().maxToolCalls(),
+            "maxWallMillis", t.limits().maxWallMillis()));
+        if (t.plan() != null) {
+            List<Map<String, Object>> steps = new ArrayList<>();
+            for (PlannedStep s : t.plan().steps()) {
+                Map<String, Object> p = new LinkedHashMap<>();
+                p.put("tool", s.tool());
+                p.put("arguments", s.arguments());
+                p.put("rationale", s.rationale());
+                steps.add(p);
+            }
+            Map<String, Object> plan = new LinkedHashMap<>();
+            plan.put("planner", t.plan().planner());
+            plan.put("steps", steps);
+            plan.put("explanation", t.plan().explanation());
+            plan.put("confidence", t.plan().confidence());
+            m.put("plan", plan);
+        } else {
+            m.put("plan", null);
+        }
+        List<Map<String, Object>> steps = new ArrayList<>();
+        for (Step s : t.steps()) {
+            steps.add(step(s));
+        }
+        m.put("steps", steps);
+        m.put("toolCalls", t.toolCalls());
+        m.put("answer", t.answer());
+        m.put("errorCode", t.errorCode());
+        m.put("error", t.error());
+        m.put("createdAt", time(t.createdAt()));
+        m.put("updatedAt", time(t.updatedAt()));
+        m.put("endedAt", time(t.endedAt()));
+        return m;
+    }
+
+    static Map<String, Object> step(Step s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("index", s.index());
+        m.put("tool", s.tool());
+        m.put("arguments", s.arguments());
+        m.put("status", s.status().label());
+        m.put("worker", s.worker());
+        m.put("attempts", s.attempts());
+        m.put("decision", s.decision());
+        m.put("outcome", s.outcome());
+        m.put("callId", s.callId());
+        m.put("approvalId", s.approvalId());
+        m.put("result", s.result());
+        m.put("errorCode", s.errorCode());
+        m.put("error", s.error());
+        m.put("startedAt", time(s.startedAt()));
+        m.put("endedAt", time(s.endedAt()));
+        return m;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Task read(String json) {
+        Map<String, Object> m;
+        try {
+            m = JSON.readValue(json, Map.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("a stored task is not JSON: " + e.getMessage(), e);
+        }
+        Map<String, Object> limits = (Map<String, Object>) m.getOrDefault("limits", Map.of());
+        Plan plan = null;
+        if (m.get("plan") instanceof Map<?, ?> p) {
+            List<PlannedStep> planned = new ArrayList<>();
+            for (Object o : (List<Object>) p.get("steps")) {
+                Map<String, Object> s = (Map<String, Object>) o;
+                planned.add(new PlannedStep((String) s.get("tool"), (Map<String, Object>) s.get("arguments"),
+                    (String) s.get("rationale")));
+            }
+            plan = new Plan((String) p.get("planner"), planned, (String) p.get("explanation"),
+                ((Number) p.get("confidence")).doubleValue());
+        }
+        List<Step> steps = new ArrayList<>();
+        for (Object o : (List<Object>) m.getOrDefault("steps", List.of())) {
+            Map<String, Object> s = (Map<String, Object>) o;
+            steps.add(new Step(((Number) s.get("index")).intValue(), (String) s.get("tool"),
+                (Map<String, Object>) s.get("arguments"), StepStatus.parse((String) s.get("status")),
+                (String) s.get("worker"), ((Number) s.get("attempts")).intValue(),
+                (Map<String, Object>) s.get("decision"), (String) s.get("outcome"), (String) s.get("callId"),
+                (String) s.get("approvalId"), s.get("result"), (String) s.get("errorCode"), (String) s.get("error"),
+                instant(s.get("startedAt")), instant(s.get("endedAt"))));
+        }
+        return new Task((String) m.get("id"), TaskStatus.parse((String) m.get("status")), (String) m.get("goal"),
+            (String) m.get("profile"), (String) m.get("session"), (String) m.get("caller"),
+            (String) m.get("traceId"), new TaskLimits((int) number(limits, "maxSteps"),
+                (int) number(limits, "maxToolCalls"), number(limits, "maxWallMillis")), plan, steps, ((Number) m.getOrDefault("toolCalls", 0)).intValue(),
+            m.get("answer"), (String) m.get("errorCode"), (String) m.get("error"), instant(m.get("createdAt")),
+            instant(m.get("updatedAt")), instant(m.get("endedAt")));
+    }
+
+    private static long number(Map<String, Object> m, String key) {
+        return m.get(key) instanceof Number n ? n.longValue() : 0;
+    }
+
+    private static String time(Instant i) {
+        return i == null ? null : i.toString();
+    }
+
+    private static Instant instant(Object o) {
+        return o instanceof String s ? Instant.parse(s) : null;
+    }
+}

@@ -1,0 +1,353 @@
+package io.cuga.e2e;
+
+import static io.cuga.e2e.CugaServer.ADMIN_TOKEN;
+import static io.cuga.e2e.CugaServer.AGENT_TOKEN;
+import static io.cuga.e2e.CugaServer.APPROVER_TOKEN;
+import static io.cuga.e2e.CugaServer.JSON;
+import static io.cuga.e2e.CugaServer.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Agent tasks against the running distribution: the issue's scenarios multi-agent dispatch, profile isolation,
+ * approval gates, budget enforcement (task limits), error recovery (retry, partial success, resume) and
+ * multi-turn sessions, plus the task event stream and bad input. Every step is a real guarded call, so the audit
+ * trail under the task's trace id holds the planning and routing decisions and each call.
+ */
+class TaskTest {
+
+    /** Profile readonly: only the calculator. Profile gated: every calculator call needs a human. */
+    private static final String READONLY = """
+        profile: readonly
+        guardrails: [allowlist, redaction]
+        allowlist:
+          allow: [calculator]
+          bundles: ["*"]
+        """;
+
+    private static final String GATED = """
+        profile: gated
+        guardrails: [allowlist, approval, redaction]
+        allowlist:
+          allow: ["*"]
+          bundles: ["*"]
+        approval:
+          tiers: []
+          tools: [calculator]
+          timeout_seconds: 120
+        """;
+
+    private static CugaServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = CugaServer.start(config -> {
+            Files.writeString(config.resolve("policies/readonly.yaml"), READONLY, StandardCharsets.UTF_8);
+            Files.writeString(config.resolve("policies/gated.yaml"), GATED, StandardCharsets.UTF_8);
+            Path auth = config.resolve("cuga.auth.cfg");
+            Files.writeString(auth, Files.readString(auth) + "\nenv.token.profile = *\n", StandardCharsets.UTF_8);
+            // tools time out after a second, so a slow echo is a retryable timeout
+            Path dispatcher = config.resolve("cuga.dispatcher.cfg");
+            Files.writeString(dispatcher, Files.readString(dispatcher) + "\ndefault.timeout.millis = 1000\n",
+                StandardCharsets.UTF_8);
+            Files.writeString(config.resolve("cuga.agents.cfg"), "retry.policy = exponential\n"
+                + "retry.max.attempts = 3\nretry.base.millis = 100\nretry.jitter = 0.2\n", StandardCharsets.UTF_8);
+        });
+        Jars.drop(server.deploy, "sample.jar", Files.readAllBytes(Paths.get(System.getProperty("cuga.sample.jar"))));
+        assertThat(CugaServer.poll(Duration.ofSeconds(30), () -> server.toolNames().contains("sample_echo")))
+            .as("sample_echo deployed").isTrue();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- helpers
+
+    private static HttpResponse<String> submit(String profile, String session, Map<String, Object> body) {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(server.uri("/api/v1/tasks"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+            if (profile != null) {
+                b.header("X-Cuga-Profile", profile);
+            }
+            if (session != null) {
+                b.header("X-Cuga-Session", session);
+            }
+            return server.send(b, AGENT_TOKEN);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String accepted(HttpResponse<String> response) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+        JsonNode body = json(response);
+        assertThat(response.headers().firstValue("Location")).hasValue("/api/v1/tasks/" + body.path("id").asText());
+        assertThat(body.path("links").path("events").asText()).endsWith("/events");
+        return body.path("id").asText();
+    }
+
+    private static JsonNode task(String id) {
+        HttpResponse<String> r = server.get("/api/v1/tasks/" + id, AGENT_TOKEN);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return json(r);
+    }
+
+    private static JsonNode awaitStatus(String id, String... statuses) {
+        AtomicReference<JsonNode> last = new AtomicReference<>();
+        Set<String> wanted = Set.of(statuses);
+        boolean reached = CugaServer.poll(Duration.ofSeconds(60), () -> {
+            last.set(task(id));
+            return wanted.contains(last.get().path("status").asText());
+        });
+        assertThat(reached).as("task " + id + " to reach " + wanted + ", last: " + last.get()).isTrue();
+        return last.get();
+    }
+
+    private static List<String> kinds(JsonNode audit) {
+        List<String> kinds = new ArrayList<>();
+        audit.path("records").forEach(r -> kinds.add(r.path("kind").asText()));
+        return kinds;
+    }
+
+    // ---------------------------------------------------------------------------------------------- scenarios
+
+    @Test
+    void multiAgentDispatchRunsEachStepOnAWorkerThroughTheGuardedPathAndAuditsEveryDecision() {
+        String id = accepted(submit(null, null, Map.of("goal",
+            "calculate (2+3)*7 then calculate 6*7 then calculate 2**10")));
+        JsonNode done = awaitStatus(id, "completed", "failed");
+        assertThat(done.path("status").asText()).as(done.toString()).isEqualTo("completed");
+        assertThat(done.path("plan").path("planner").asText()).isEqualTo("offline");
+        JsonNode steps = done.path("steps");
+        assertThat(steps).hasSize(3);
+        Set<String> workers = new HashSet<>();
+        for (JsonNode s : steps) {
+            assertThat(s.path("status").asText()).isEqualTo("succeeded");
+            assertThat(s.path("outcome").asText()).isEqualTo("OK");
+            assertThat(s.path("decision").path("verdict").asText()).isIn("ALLOW", "WARN");
+            assertThat(s.path("callId").asText()).isNotEmpty();
+            workers.add(s.path("worker").asText());
+        }
+        assertThat(workers).as("round robin over three workers").hasSize(3);
+        assertThat(steps.get(0).path("result").path("value").asInt()).isEqualTo(35);
+        assertThat(done.path("answer").path("value").asInt()).isEqualTo(1024);
+        assertThat(done.path("toolCalls").asInt()).isEqualTo(3);
+
+        // one trace ties the task's decisions and calls together in the audit trail
+        JsonNode audit = json(server.get("/api/v1/audit?trace=" + done.path("traceId").asText() + "&limit=100",
+            ADMIN_TOKEN));
+        List<String> kinds = kinds(audit);
+        assertThat(kinds.stream().filter("agent.decision"::equals)).hasSize(4); // one plan, three routes
+        assertThat(kinds.stream().filter("call.outcome"::equals)).hasSize(3);
+        JsonNode route = null;
+        for (JsonNode r : audit.path("records")) {
+            if (r.path("kind").asText().equals("agent.decision") && r.path("data").path("stage").asText()
+                .equals("route")) {
+                route = r;
+            }
+        }
+        assertThat(route).isNotNull();
+        assertThat(route.path("data").path("alternatives")).hasSize(2);
+        assertThat(route.path("data").path("reason").asText()).contains("round robin");
+        assertThat(route.path("data").has("confidence")).isTrue();
+    }
+
+    @Test
+    void aProfileSeesOnlyItsToolsAndAnAgentOnlyItsTasks() {
+        HttpResponse<String> refused = submit("readonly", null, Map.of("plan",
+            List.of(Map.of("tool", "sample_echo", "arguments", Map.of("message", "hi")))));
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422);
+        assertThat(json(refused).path("error").path("details").path("field").asText()).isEqualTo("plan[0].tool");
+        // planning under readonly never picks a hidden tool: an echo goal has no plan there
+        String id = accepted(submit("readonly", null, Map.of("goal", "echo 'hello'")));
+        JsonNode failed = awaitStatus(id, "failed", "completed");
+        assertThat(failed.path("status").asText()).isEqualTo("failed");
+        assertThat(failed.path("errorCode").asText()).isEqualTo("no_plan");
+        // the calculator is visible there
+        String calc = accepted(submit("readonly", null, Map.of("goal", "what is 9*9?")));
+        assertThat(awaitStatus(calc, "completed", "failed").path("answer").path("value").asInt()).isEqualTo(81);
+        // the approver (another principal) cannot see the agent's task: 404, not 403
+        assertThat(server.get("/api/v1/tasks/" + calc, APPROVER_TOKEN).statusCode()).isEqualTo(404);
+        assertThat(server.get("/api/v1/tasks/" + calc, ADMIN_TOKEN).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aStepNeedingApprovalPausesTheTaskUntilAHumanDecides() throws Exception {
+        String id = accepted(submit("gated", null, Map.of("goal", "calculate 20+22")));
+        JsonNode waiting = awaitStatus(id, "waiting_approval", "failed", "completed");
+        assertThat(waiting.path("status").asText()).isEqualTo("waiting_approval");
+        JsonNode step = waiting.path("steps").get(0);
+        assertThat(step.path("status").asText()).isEqualTo("waiting_approval");
+        String approval = step.path("approvalId").asText();
+        assertThat(approval).isNotEmpty();
+        HttpResponse<String> approved = server.post("/api/v1/approvals/" + approval + "/approve", APPROVER_TOKEN,
+            "application/json", "{\"reason\":\"fine\"}");
+        assertThat(approved.statusCode()).as(approved.body()).isEqualTo(200);
+        JsonNode done = awaitStatus(id, "completed", "failed");
+        assertThat(done.path("status").asText()).as(done.toString()).isEqualTo("completed");
+        assertThat(done.path("answer").path("value").asInt()).isEqualTo(42);
+
+        String rejectedTask = accepted(submit("gated", null, Map.of("goal", "calculate 1+1")));
+        String second = awaitStatus(rejectedTask, "waiting_approval").path("steps").get(0).path("approvalId")
+            .asText();
+        assertThat(server.post("/api/v1/approvals/" + second + "/reject", APPROVER_TOKEN, "application/json",
+            "{\"reason\":\"not today\"}").statusCode()).isEqualTo(200);
+        JsonNode failed = awaitStatus(rejectedTask, "failed", "completed");
+        assertThat(failed.path("status").asText()).isEqualTo("failed");
+        assertThat(failed.path("steps").get(0).path("errorCode").asText()).isEqualTo("approval_rejected");
+        assertThat(failed.path("steps").get(0).path("error").asText()).contains("not today");
+    }
+
+    @Test
+    void limitsEndATaskWithAClearStatusNeverSilently() {
+        // more steps than the request allows: refused before anything runs
+        String tooLong = accepted(submit(null, null, Map.of("goal", "calculate 1+1 then calculate 2+2 then "
+            + "calculate 3+3", "limits", Map.of("maxSteps", 2))));
+        JsonNode failed = awaitStatus(tooLong, "failed", "completed");
+        assertThat(failed.path("errorCode").asText()).isEqualTo("limit_exceeded");
+        assertThat(failed.path("error").asText()).contains("max_steps is 2");
+        assertThat(failed.path("toolCalls").asInt()).isZero();
+
+        // a tool-call budget: two calls run, the third is refused by the limit
+        String calls = accepted(submit(null, null, Map.of("plan", List.of(
+            Map.of("tool", "calculator", "arguments", Map.of("expression", "1+1")),
+            Map.of("tool", "calculator", "arguments", Map.of("expression", "2+2")),
+            Map.of("tool", "calculator", "arguments", Map.of("expression", "3+3"))),
+            "limits", Map.of("maxToolCalls", 2))));
+        JsonNode limited = awaitStatus(calls, "failed", "completed");
+        assertThat(limited.path("errorCode").asText()).isEqualTo("limit_exceeded");
+        assertThat(limited.path("error").asText()).contains("max_tool_calls is 2");
+        assertThat(limited.path("toolCalls").asInt()).isEqualTo(2);
+        assertThat(limited.path("steps").get(1).path("status").asText()).isEqualTo("succeeded");
+        assertThat(limited.path("steps").get(2).path("status").asText()).isEqualTo("failed");
+
+        // wall time: a step slower than the task may take
+        String slow = accepted(submit(null, null, Map.of("plan", List.of(Map.of("tool", "sample_echo",
+            "arguments", Map.of("message", "slow", "delay_millis", 3000))), "limits", Map.of("maxWallSeconds", 1))));
+        JsonNode timedOut = awaitStatus(slow, "failed", "completed");
+        assertThat(timedOut.path("errorCode").asText()).isEqualTo("limit_exceeded");
+    }
+
+    @Test
+    void retryableFailuresAreRetriedOthersAreNotAndPartialResultsAreKept() {
+        String id = accepted(submit(null, null, Map.of("plan", List.of(
+            Map.of("tool", "calculator", "arguments", Map.of("expression", "6*7")),
+            Map.of("tool", "sample_echo", "arguments", Map.of("message", "slow", "delay_millis", 3000)),
+            Map.of("tool", "calculator", "arguments", Map.of("expression", "1+1"))))));
+        JsonNode failed = awaitStatus(id, "failed", "completed");
+        assertThat(failed.path("errorCode").asText()).isEqualTo("step_failed");
+        JsonNode steps = failed.path("steps");
+        assertThat(steps.get(0).path("status").asText()).isEqualTo("succeeded");
+        assertThat(steps.get(0).path("result").path("value").asInt()).isEqualTo(42);
+        assertThat(steps.get(1).path("status").asText()).isEqualTo("failed");
+        assertThat(steps.get(1).path("outcome").asText()).isEqualTo("TIMEOUT");
+        assertThat(steps.get(1).path("attempts").asInt()).as("a timeout is retried").isEqualTo(3);
+        assertThat(steps.get(1).path("error").asText()).contains("tool failure after 3 attempts");
+        assertThat(steps.get(2).path("status").asText()).isEqualTo("pending");
+
+        // a user error (bad input to the tool) is not retried
+        String bad = accepted(submit(null, null, Map.of("plan", List.of(
+            Map.of("tool", "calculator", "arguments", Map.of("expression", "1/0"))))));
+        JsonNode badDone = awaitStatus(bad, "failed", "completed");
+        assertThat(badDone.path("steps").get(0).path("attempts").asInt()).isEqualTo(1);
+
+        // resume runs again from the failed step; the first step's result stands
+        HttpResponse<String> resumed = server.post("/api/v1/tasks/" + id + "/resume", AGENT_TOKEN,
+            "application/json", "{}");
+        assertThat(resumed.statusCode()).as(resumed.body()).isEqualTo(200);
+        JsonNode again = awaitStatus(id, "failed", "completed");
+        assertThat(again.path("steps").get(0).path("attempts").asInt()).isEqualTo(1);
+        assertThat(again.path("steps").get(1).path("attempts").asInt()).isEqualTo(6);
+        assertThat(again.path("toolCalls").asInt()).isEqualTo(7);
+    }
+
+    @Test
+    void aSessionCarriesTheLastAnswerIntoTheNextTask() {
+        String first = accepted(submit(null, "chat-1", Map.of("goal", "calculate (2+3)*7")));
+        assertThat(awaitStatus(first, "completed", "failed").path("answer").path("value").asInt()).isEqualTo(35);
+        String second = accepted(submit(null, "chat-1", Map.of("goal", "calculate the previous result * 2")));
+        JsonNode done = awaitStatus(second, "completed", "failed");
+        assertThat(done.path("status").asText()).as(done.toString()).isEqualTo("completed");
+        assertThat(done.path("steps").get(0).path("arguments").path("expression").asText()).isEqualTo("35 * 2");
+        assertThat(done.path("answer").path("value").asInt()).isEqualTo(70);
+        // another session knows nothing of it
+        String other = accepted(submit(null, "chat-2", Map.of("goal", "calculate the previous result * 2")));
+        assertThat(awaitStatus(other, "failed", "completed").path("errorCode").asText()).isEqualTo("no_plan");
+
+        JsonNode list = json(server.get("/api/v1/tasks?session=chat-1", AGENT_TOKEN));
+        List<String> ids = new ArrayList<>();
+        list.path("tasks").forEach(t -> ids.add(t.path("id").asText()));
+        assertThat(ids).containsExactly(second, first);
+    }
+
+    @Test
+    void theEventStreamFollowsATaskToItsEnd() throws Exception {
+        String id = accepted(submit("gated", null, Map.of("goal", "calculate 3*3")));
+        String approval = awaitStatus(id, "waiting_approval").path("steps").get(0).path("approvalId").asText();
+        HttpRequest request = HttpRequest.newBuilder(server.uri("/api/v1/tasks/" + id + "/events"))
+            .header("Authorization", "Bearer " + AGENT_TOKEN).timeout(Duration.ofSeconds(60)).GET().build();
+        var pending = server.http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
+        server.post("/api/v1/approvals/" + approval + "/approve", APPROVER_TOKEN, "application/json",
+            "{\"reason\":\"ok\"}");
+        HttpResponse<String> stream = pending.get();
+        assertThat(stream.statusCode()).isEqualTo(200);
+        assertThat(stream.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        assertThat(stream.body()).contains("event: agent.step.end").contains("event: execution.complete")
+            .contains("event: task.end");
+        assertThat(stream.body().indexOf("event: execution.complete"))
+            .isLessThan(stream.body().indexOf("event: task.end"));
+        // a finished task's stream gives its end at once
+        HttpResponse<String> after = server.get("/api/v1/tasks/" + id + "/events", AGENT_TOKEN);
+        assertThat(after.body()).contains("event: task.end").contains("\"status\":\"completed\"");
+    }
+
+    @Test
+    void badInputIsAClearJsonError() {
+        HttpResponse<String> notString = submit(null, null, Map.of("goal", 5));
+        assertThat(notString.statusCode()).isEqualTo(400);
+        assertThat(json(notString).path("error").path("details").path("field").asText()).isEqualTo("goal");
+        HttpResponse<String> unknown = submit(null, null, Map.of("goal", "x", "priority", "high"));
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(json(unknown).path("error").path("code").asText()).isEqualTo("unknown_field");
+        HttpResponse<String> nothing = submit(null, null, Map.of());
+        assertThat(nothing.statusCode()).isEqualTo(422);
+        HttpResponse<String> badLimit = submit(null, null, Map.of("goal", "calculate 1+1", "limits",
+            Map.of("maxSteps", -1)));
+        assertThat(badLimit.statusCode()).isEqualTo(400);
+        assertThat(json(badLimit).path("error").path("details").path("field").asText()).isEqualTo("limits.maxSteps");
+        HttpResponse<String> missing = server.get("/api/v1/tasks/no-such-task", AGENT_TOKEN);
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(json(missing).path("error").path("code").asText()).isEqualTo("task_not_found");
+        assertThat(server.get("/api/v1/tasks/x", null).statusCode()).isEqualTo(401);
+        assertThat(server.post("/api/v1/tasks/no-such-task/cancel", AGENT_TOKEN, "application/json", "{}")
+            .statusCode()).isEqualTo(404);
+    }
+}
