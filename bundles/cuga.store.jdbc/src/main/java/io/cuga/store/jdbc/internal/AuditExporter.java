@@ -110,15 +110,34 @@ public final class AuditExporter {
     @Deactivate
     void deactivate() {
         running = false;
+        synchronized (wakeup) {
+            wakeup.notifyAll();
+        }
         if (thread != null) {
-            thread.interrupt();
+            // no interrupt first: an interrupt closes a FileChannel in the middle of a write or a force, which
+            // would leave lines written but the kept position behind (duplicates after the next rotation)
             try {
                 thread.join(5_000);
+                if (thread.isAlive()) {
+                    thread.interrupt();
+                    thread.join(5_000);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
     }
+
+    /** Waits for the next poll, or until the export is stopped. */
+    private void pause() throws InterruptedException {
+        synchronized (wakeup) {
+            if (running) {
+                wakeup.wait(pollMillis);
+            }
+        }
+    }
+
+    private final Object wakeup = new Object();
 
     private void run() {
         long last = -1;
@@ -133,7 +152,7 @@ public final class AuditExporter {
                     failing = false;
                 }
                 if (next == last) {
-                    Thread.sleep(pollMillis);
+                    pause();
                 }
                 last = next;
             } catch (InterruptedException e) {
@@ -145,14 +164,14 @@ public final class AuditExporter {
                 }
                 last = -1; // re-read the file's end: a failed write may have left half a line
                 try {
-                    Thread.sleep(pollMillis);
+                    pause();
                 } catch (InterruptedException ie) {
                     return;
                 }
             } catch (RuntimeException e) {
                 LOG.error("Audit export failed", e);
                 try {
-                    Thread.sleep(pollMillis);
+                    pause();
                 } catch (InterruptedException ie) {
                     return;
                 }
