@@ -71,6 +71,7 @@ public final class EventsPlugin extends ConsolePlugin {
 
     private final transient BundleContext context;
     private final transient EventBuffer buffer;
+    private final int capacity;
     private final long idleMillis;
     private final transient ScheduledExecutorService timer;
     private transient ServiceRegistration<EventSink> sink;
@@ -84,7 +85,8 @@ public final class EventsPlugin extends ConsolePlugin {
     @Activate
     public EventsPlugin(BundleContext context, Config config) {
         this.context = context;
-        this.buffer = new EventBuffer(Math.max(10, config.buffer_size()));
+        this.capacity = Math.max(10, config.buffer_size());
+        this.buffer = new EventBuffer(capacity);
         this.idleMillis = Math.max(5, config.idle_seconds()) * 1000L;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cuga-webconsole-events");
@@ -203,8 +205,8 @@ public final class EventsPlugin extends ConsolePlugin {
         watch();
         EventBuffer.Slice slice = buffer.after(0, 100);
         page.raw("<h2>Events</h2><p class=\"cuga-dim\">").text("Live: new events appear at the top within a "
-            + "second. Receiving since " + Html.time(watchingSince) + "; the last " + buffer.last()
-            + " events received are kept up to the buffer size.").raw("</p>");
+            + "second. Receiving since " + Html.time(watchingSince) + " (while this page is open); the most recent "
+            + capacity + " are kept.").raw("</p>");
         page.raw("<div class=\"cuga-filters\"><label>Type <input type=\"search\" id=\"cuga-event-filter\""
             + " placeholder=\"tool.call.* or policy.reloaded\"></label> <button type=\"button\""
             + " id=\"cuga-event-pause\">Pause</button> <span id=\"cuga-event-state\" class=\"cuga-dim\"></span></div>");
