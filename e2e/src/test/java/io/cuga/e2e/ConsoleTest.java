@@ -45,8 +45,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * The cuga pages of the Web Console in a real headless Chromium (Debian packages {@code chromium} and
  * {@code chromium-driver}, driven by Selenium) against the running distribution: log in with the generated
  * console credentials, see a tool bundle dropped into deploy/ appear, approve a waiting call and see it complete,
- * upload an invalid policy and see the refusal with line and column, watch events arrive live, and a forged
- * POST refused. Skipped without Chromium unless {@code cuga.e2e.require.chromium=true}. With
+ * upload an invalid policy and see the refusal with line and column, watch events arrive live and budgets
+ * spent, a forged POST refused, and a clear message while the orchestrator is stopped. Skipped without Chromium unless {@code cuga.e2e.require.chromium=true}. With
  * {@code cuga.e2e.screenshots=true} the pages are saved to {@code docs/console/}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -396,5 +396,43 @@ class ConsoleTest {
         assertThat(get.statusCode()).isEqualTo(200);
         assertThat(json(server.get("/api/v1/approvals/" + id, AGENT_TOKEN)).path("status").asText())
             .isEqualTo("pending");
+    }
+
+    @Test
+    @Order(6)
+    void aMissingServiceIsAClearMessageNotAStackTrace() throws Exception {
+        String basic = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
+            .getBytes(StandardCharsets.UTF_8));
+        long id = -1;
+        for (JsonNode b : JSON.readTree(server.send(HttpRequest.newBuilder(
+            server.uri("/system/console/bundles.json")).header("Authorization", basic).GET(), null).body()).path("data")) {
+            if (b.path("symbolicName").asText().equals("cuga.orchestrator")) {
+                id = b.path("id").asLong();
+            }
+        }
+        assertThat(id).as("cuga.orchestrator's bundle id").isPositive();
+        HttpRequest.Builder stop = HttpRequest.newBuilder(server.uri("/system/console/bundles/" + id))
+            .header("Authorization", basic).header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString("action=stop"));
+        assertThat(server.send(stop, null).statusCode()).isEqualTo(200);
+        try {
+            browser.get(console("cuga-approvals"));
+            waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".cuga-msg-warn")));
+            assertThat(text(By.cssSelector(".cuga-msg-warn"))).contains("not available")
+                .contains("io.cuga.api.dispatch.Approvals");
+            browser.get(console("cuga-tools"));
+            waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".cuga-msg-warn")));
+            assertThat(text(By.cssSelector(".cuga-msg-warn"))).contains("io.cuga.api.dispatch.ToolRegistry");
+            assertThat(browser.getPageSource()).doesNotContain("Exception").doesNotContain("\tat ");
+        } finally {
+            HttpRequest.Builder start = HttpRequest.newBuilder(server.uri("/system/console/bundles/" + id))
+                .header("Authorization", basic).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("action=start"));
+            server.send(start, null);
+        }
+        assertThat(poll(GENEROUS, () -> {
+            browser.navigate().refresh();
+            return !browser.findElements(By.cssSelector("tr[data-tool='calculator']")).isEmpty();
+        })).as("the Tools page is back with the orchestrator").isTrue();
     }
 }
