@@ -7,6 +7,9 @@
 # gets busier or quieter during the run hurts them alike. Besides requests/s it reports the server's own CPU time
 # per call (user + system, from /proc), which other load on the machine disturbs less. Prints the medians.
 #   ops/bench/observability-overhead.sh [rounds=5] [seconds=15] [connections=32] [threads=2]
+# OTLP=1 also makes the OpenTelemetry exporter (cuga.exporter.otel, stopped and started with the others) send
+# every call's spans to a sink on loopback that accepts OTLP/HTTP requests and discards them; without it that
+# exporter is installed but idle (no endpoint).
 # Needs wrk (Debian package wrk). Loopback only.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -27,7 +30,34 @@ done = function(summary, latency, requests)
 end
 LUA
 SSE_PID=
-trap '[ -n "$SSE_PID" ] && kill "$SSE_PID" 2>/dev/null; stop_server; rm -f "$LUA"' EXIT
+OTLP_PID=
+trap '[ -n "$SSE_PID" ] && kill "$SSE_PID" 2>/dev/null; [ -n "$OTLP_PID" ] && kill "$OTLP_PID" 2>/dev/null && rm -f "$OTLP_COUNT"; stop_server; rm -f "$LUA"' EXIT
+if [ -n "${OTLP:-}" ]; then
+  OTLP_PORT="$(free_port)"
+  OTLP_COUNT="$(mktemp)"
+  python3 -c '
+import sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+lock, received = threading.Lock(), [0, 0]
+class Sink(BaseHTTPRequestHandler):
+    def do_POST(self):
+        n = len(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        with lock:
+            received[0] += 1
+            received[1] += n
+            with open(sys.argv[2], "w") as f:
+                f.write("%d requests, %d bytes\n" % tuple(received))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
+' "$OTLP_PORT" "$OTLP_COUNT" &
+  OTLP_PID=$!
+  export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP_PORT" OTEL_BSP_SCHEDULE_DELAY=1000
+fi
 start_server
 INVOKE="$BASE/api/v1/tools/calculator/invoke"
 
@@ -40,7 +70,7 @@ bundle_id() {
     "import json,sys; print(next(b['id'] for b in json.load(sys.stdin)['data'] if b['symbolicName'] == '$1'))"
 }
 OBSERVABILITY=()
-for bsn in cuga.events cuga.exporter.jsonl cuga.exporter.prometheus; do OBSERVABILITY+=("$(bundle_id "$bsn")"); done
+for bsn in cuga.events cuga.exporter.jsonl cuga.exporter.prometheus cuga.exporter.otel; do OBSERVABILITY+=("$(bundle_id "$bsn")"); done
 set_observability() { # start|stop
   for id in "${OBSERVABILITY[@]}"; do console -o /dev/null -X POST -d "action=$1" "$BASE/system/console/bundles/$id"; done
   local want=0; [ "$1" = start ] && want=1
@@ -100,4 +130,5 @@ cn="$(median "${cpu[none]}")"; co="$(median "${cpu[obs]}")"; cs="$(median "${cpu
 echo "requests/s: without=$n with=$o with+sse_client=$s ratio=$(ratio "$o" "$n") ratio_sse=$(ratio "$s" "$n")"
 echo "server CPU µs/call: without=$cn with=$co with+sse_client=$cs without/with=$(ratio "$cn" "$co")" \
   "without/with+sse=$(ratio "$cn" "$cs")"
+[ -n "${OTLP:-}" ] && echo "OTLP sink received: $(cat "$OTLP_COUNT" 2>/dev/null || echo nothing)"
 echo "(median of $ROUNDS rounds, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, java $(java -version 2>&1 | head -1))"

@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param profile the policy profile to run under
  * @param session the session id, or an empty string
  * @param traceId the W3C trace id (32 hex digits), or an empty string to have one made
+ * @param parentSpanId the caller's span id from its W3C {@code traceparent} (16 hex digits), or an empty string
+ *     when the call starts its trace here; the call's {@code execute_tool} span is its child
  */
 public record CallRequest(String tool, Map<String, Object> arguments, String caller, String profile,
-    String session, String traceId) {
+    String session, String traceId, String parentSpanId) {
 
     /** Checks and normalises the fields. */
     public CallRequest {
@@ -24,5 +26,21 @@ public record CallRequest(String tool, Map<String, Object> arguments, String cal
         profile = profile == null || profile.isEmpty() ? "default" : profile;
         session = session == null ? "" : session;
         traceId = traceId == null ? "" : traceId;
+        parentSpanId = parentSpanId == null ? "" : parentSpanId;
+    }
+
+    /**
+     * A request without a parent span (the signature before {@link #parentSpanId()} existed).
+     *
+     * @param tool the tool name
+     * @param arguments the arguments object (JSON-compatible values)
+     * @param caller the authenticated principal
+     * @param profile the policy profile to run under
+     * @param session the session id, or an empty string
+     * @param traceId the W3C trace id (32 hex digits), or an empty string to have one made
+     */
+    public CallRequest(String tool, Map<String, Object> arguments, String caller, String profile, String session,
+        String traceId) {
+        this(tool, arguments, caller, profile, session, traceId, "");
     }
 }

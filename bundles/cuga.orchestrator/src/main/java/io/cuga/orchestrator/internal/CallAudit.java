@@ -43,6 +43,9 @@ final class CallAudit {
     volatile GuardrailChain.Result chain;
     /** The tool's risk tier, once the tool is known. */
     volatile String risk = "";
+    /** The symbolic name and version of the tool's bundle, once the tool is known. */
+    volatile String bundle = "";
+    volatile String bundleVersion = "";
     /** True once the attempt record is durable. */
     volatile boolean attemptRecorded;
     /** The approval the call waits for, when the policy sent it to a human. */
@@ -113,7 +116,16 @@ final class CallAudit {
      * @return the arguments as the policy's redaction rules show them (as they are when it has none)
      */
     Object redacted(Policy policy) {
-        Object shown = request.arguments();
+        return redacted(policy, request.arguments());
+    }
+
+    /**
+     * @param policy the policy the call runs under, or null
+     * @param value arguments or a result
+     * @return the value as the policy's redaction rules show it (as it is when it has none)
+     */
+    static Object redacted(Policy policy, Object value) {
+        Object shown = value;
         if (policy != null) {
             Guardrail.Rules rules = policy.rules("redaction");
             if (rules instanceof Redactor) {

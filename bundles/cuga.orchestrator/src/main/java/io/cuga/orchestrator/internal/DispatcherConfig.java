@@ -33,4 +33,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(name = "Result size limit",
         description = "Most JSON values (objects, arrays, scalars) a tool result may hold.", min = "1")
     int max_result_values() default 100_000;
+
+    @AttributeDefinition(name = "Call content in events",
+        description = "Put each call's arguments and result, as the profile's redaction rules show them, into its "
+            + "tool.call.complete and tool.call.error events (attributes arguments and result), for exporters that "
+            + "record content (cuga.exporter.otel with capture.content). Every exporter then receives them; off, "
+            + "events carry no call content.")
+    boolean events_include_content() default false;
 }

@@ -40,6 +40,7 @@ import io.cuga.api.dispatch.Evaluation;
 import io.cuga.api.event.Event;
 import io.cuga.api.event.EventPublisher;
 import io.cuga.api.event.EventTypes;
+import io.cuga.api.policy.Policy;
 import io.cuga.api.policy.PolicyService;
 import io.cuga.api.store.Approval;
 import io.cuga.api.store.AuditRecord;
@@ -130,7 +131,7 @@ public class DispatcherImpl implements Dispatcher {
             }
             return outcome;
         }
-        publishOutcome(request, outcome);
+        publishOutcome(record, outcome);
         return outcome;
     }
 
@@ -160,13 +161,65 @@ public class DispatcherImpl implements Dispatcher {
         }
     }
 
-    private void publishOutcome(CallRequest request, CallOutcome outcome) {
+    private void publishOutcome(CallAudit record, CallOutcome outcome) {
         EventPublisher publisher = events;
         if (publisher != null) {
+            CallRequest request = record.request;
+            Map<String, Object> attributes = outcomeAttributes(outcome, request);
+            traceAttributes(record, outcome, attributes);
             publisher.publish(new Event(outcome.ok() ? EventTypes.TOOL_CALL_COMPLETE : EventTypes.TOOL_CALL_ERROR,
                 Instant.now(), outcome.traceId(), request.profile(), request.session(),
-                outcome.status().name().toLowerCase(java.util.Locale.ROOT), outcome.durationNanos(),
-                outcomeAttributes(outcome, request)));
+                outcome.status().name().toLowerCase(java.util.Locale.ROOT), outcome.durationNanos(), attributes));
+        }
+    }
+
+    /**
+     * What a trace exporter needs to draw the call as spans with their real start and end: when it started, the
+     * caller's span, the tool's risk and bundle, and each guardrail's decision with when it was made and how long
+     * it took (offset from the call's start); the call's content only when configured.
+     */
+    private void traceAttributes(CallAudit record, CallOutcome outcome, Map<String, Object> attributes) {
+        attributes.put("startedAt", record.startedAt.toString());
+        String parent = record.request.parentSpanId();
+        if (Ids.validSpanId(parent)) {
+            attributes.put("parentSpanId", parent);
+        }
+        if (!record.risk.isEmpty()) {
+            attributes.put("risk", record.risk);
+        }
+        if (!record.bundle.isEmpty()) {
+            attributes.put("bundle", record.bundle);
+            attributes.put("bundleVersion", record.bundleVersion);
+        }
+        GuardrailChain.Result chain = record.chain;
+        if (chain != null && !chain.decisions.isEmpty()) {
+            List<Map<String, Object>> guardrails = new java.util.ArrayList<>(chain.decisions.size());
+            for (int i = 0; i < chain.decisions.size(); i++) {
+                Decision d = chain.decisions.get(i);
+                Map<String, Object> g = new LinkedHashMap<>(8);
+                g.put("guardrail", d.guardrail());
+                g.put("verdict", d.verdict().name());
+                g.put("rule", d.rule());
+                g.put("reason", d.reason());
+                if (i < chain.startNanos.length) {
+                    g.put("offsetNanos", Math.max(0, chain.startNanos[i] - record.startNanos));
+                    g.put("durationNanos", chain.durationNanos[i]);
+                }
+                guardrails.add(g);
+            }
+            attributes.put("guardrails", guardrails);
+        }
+        if (config.events_include_content()) {
+            Policy policy = chain == null ? null : chain.policy;
+            try {
+                attributes.put("arguments", record.redacted(policy));
+                if (outcome.ok()) {
+                    attributes.put("result", CallAudit.redacted(policy, outcome.result()));
+                }
+            } catch (RuntimeException e) {
+                attributes.remove("arguments");
+                attributes.put("content", "the redaction rules failed: the call's content is not shown");
+            }
         }
     }
 
@@ -356,6 +409,8 @@ public class DispatcherImpl implements Dispatcher {
                 violationMessage(violations), details);
         }
         record.risk = entry.descriptor.risk().name();
+        record.bundle = entry.bundle == null ? "" : entry.bundle;
+        record.bundleVersion = entry.bundleVersion == null ? "" : entry.bundleVersion;
         return invoke(entry, record, Collections.unmodifiableMap(arguments));
     }
 
@@ -557,7 +612,7 @@ public class DispatcherImpl implements Dispatcher {
             LOG.warn("The outcome of approved call {} could not be stored with approval {}: {}", record.callId,
                 approval.id(), String.valueOf(e));
         }
-        publishOutcome(record.request, recorded);
+        publishOutcome(record, recorded);
     }
 
     private CallOutcome awaitTool(ToolEntry entry, Call call, CallRequest request, String callId, String traceId,
@@ -874,6 +929,21 @@ public class DispatcherImpl implements Dispatcher {
                 id = hex(16);
             } while (id.equals("00000000000000000000000000000000"));
             return id;
+        }
+
+        /** @return whether {@code id} is a W3C span id: 16 lowercase hex digits, not all zero */
+        static boolean validSpanId(String id) {
+            return id != null && id.length() == 16 && !id.equals("0000000000000000") && lowerHex(id);
+        }
+
+        private static boolean lowerHex(String id) {
+            for (int i = 0; i < id.length(); i++) {
+                char c = id.charAt(i);
+                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         static boolean validTraceId(String id) {

@@ -40,16 +40,29 @@ final class GuardrailChain {
 
     /** The chain's verdict on a call, and what must be told when the call ends. */
     static final class Result {
+        private static final long[] NONE = new long[0];
+
         final Policy policy;
         final Decision decision;
         final List<Decision> decisions;
         final List<Guardrail.Rules> checked;
+        /** When each of {@link #decisions} started to be made ({@link System#nanoTime()}); may be shorter. */
+        final long[] startNanos;
+        /** How long each of {@link #decisions} took to make, in nanoseconds; as long as {@link #startNanos}. */
+        final long[] durationNanos;
 
         Result(Policy policy, Decision decision, List<Decision> decisions, List<Guardrail.Rules> checked) {
+            this(policy, decision, decisions, checked, NONE, NONE);
+        }
+
+        Result(Policy policy, Decision decision, List<Decision> decisions, List<Guardrail.Rules> checked,
+            long[] startNanos, long[] durationNanos) {
             this.policy = policy;
             this.decision = decision;
             this.decisions = decisions;
             this.checked = checked;
+            this.startNanos = startNanos;
+            this.durationNanos = durationNanos;
         }
 
         /** Tells every guardrail that saw the call how it ended; a guardrail failing here is logged only. */
@@ -95,8 +108,13 @@ final class GuardrailChain {
         Decision combined = Decision.allow();
         List<Decision> decisions = new ArrayList<>();
         List<Guardrail.Rules> checked = new ArrayList<>();
-        for (String type : policy.guardrails()) {
+        List<String> types = policy.guardrails();
+        long[] starts = new long[types.size()];
+        long[] durations = new long[types.size()];
+        int ran = 0;
+        for (String type : types) {
             progress.at(type);
+            long started = System.nanoTime();
             Decision decision;
             Guardrail.Rules rules = null;
             try {
@@ -125,6 +143,8 @@ final class GuardrailChain {
                 decision = Decision.deny(type, rules == null ? "guardrail_missing" : "guardrail_error",
                     "guardrail '" + type + "' failed (" + e.getClass().getSimpleName() + "): the call is denied");
             }
+            starts[ran] = started;
+            durations[ran++] = System.nanoTime() - started;
             decisions.add(decision);
             call = raisedRisk(call, decision);
             // the strictest verdict wins; among equals, the first names the chain's decision
@@ -135,7 +155,9 @@ final class GuardrailChain {
                 break;
             }
         }
-        return new Result(policy, combined, List.copyOf(decisions), checked);
+        return new Result(policy, combined, List.copyOf(decisions), checked,
+            ran == starts.length ? starts : java.util.Arrays.copyOf(starts, ran),
+            ran == durations.length ? durations : java.util.Arrays.copyOf(durations, ran));
     }
 
     /**

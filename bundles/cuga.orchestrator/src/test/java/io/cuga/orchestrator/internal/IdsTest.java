@@ -21,4 +21,14 @@ class IdsTest {
         assertThat(DispatcherImpl.Ids.validTraceId("abc")).isFalse();
         assertThat(DispatcherImpl.Ids.validTraceId(null)).isFalse();
     }
+
+    @Test
+    void onlyW3cSpanIdsAreTakenAsTheCallersSpan() {
+        assertThat(DispatcherImpl.Ids.validSpanId("00f067aa0ba902b7")).isTrue();
+        assertThat(DispatcherImpl.Ids.validSpanId("0000000000000000")).isFalse();
+        assertThat(DispatcherImpl.Ids.validSpanId("00F067AA0BA902B7")).isFalse();
+        assertThat(DispatcherImpl.Ids.validSpanId("00f067aa0ba902b")).isFalse();
+        assertThat(DispatcherImpl.Ids.validSpanId("")).isFalse();
+        assertThat(DispatcherImpl.Ids.validSpanId(null)).isFalse();
+    }
 }

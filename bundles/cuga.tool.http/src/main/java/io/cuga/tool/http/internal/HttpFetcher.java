@@ -153,6 +153,12 @@ final class HttpFetcher {
                 + "PATCH, POST, PUT");
         }
         Map<String, String> headers = checkHeaders(request.headers());
+        String traceparent = traceparent(call);
+        if (traceparent != null) {
+            // the request is a child of the call's execute_tool span, whatever the caller put there
+            headers.keySet().removeIf(name -> name.equalsIgnoreCase("traceparent"));
+            headers.put("traceparent", traceparent);
+        }
         String body = request.body();
         if (body != null && (method.equals("GET") || method.equals("HEAD"))) {
             throw new ToolException("invalid_arguments", "a " + method + " request has no body");
@@ -198,6 +204,35 @@ final class HttpFetcher {
             // only close() gets here; the exchange itself maps its exceptions
             throw new ToolException("http_error", "the connection to " + TargetUrl.redact(uri) + " failed to close", e);
         }
+    }
+
+    /**
+     * The W3C trace context of the call's outbound requests: its trace id, and as parent the span id its
+     * {@code execute_tool} span has in traces (cuga.exporter.otel): the first 16 hex digits of the call id.
+     *
+     * @return {@code 00-<trace id>-<span id>-01}, or null when the call's ids are not W3C-shaped
+     */
+    static String traceparent(ToolCall call) {
+        String traceId = call.traceId();
+        String callId = call.callId();
+        if (!lowerHex(traceId, 32) || !lowerHex(callId, 32) || traceId.chars().allMatch(c -> c == '0')
+            || callId.substring(0, 16).chars().allMatch(c -> c == '0')) {
+            return null;
+        }
+        return "00-" + traceId + "-" + callId.substring(0, 16) + "-01";
+    }
+
+    private static boolean lowerHex(String s, int length) {
+        if (s == null || s.length() != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void checkTarget(EgressGuard guard, String profile, URI uri) throws ToolException {

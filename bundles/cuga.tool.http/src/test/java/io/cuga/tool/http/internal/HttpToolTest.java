@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.cuga.api.net.EgressGuard;
+import io.cuga.api.tool.ToolCall;
 import io.cuga.api.tool.ToolException;
 
 /**
@@ -269,6 +270,34 @@ class HttpToolTest {
             () -> request("method", "POST", "url", url, "body", "{}"));
         assertThat(post.getMessage()).isEqualTo("could not connect to http://127.0.0.1:" + closed
             + "/x?key=REDACTED (connection refused)");
+    }
+
+    @Test
+    void everyRequestCarriesTheCallsTraceWithItsExecuteToolSpanAsParent() throws Exception {
+        server.on("/start", (exchange, n) -> redirect(exchange, 302, "/hello"));
+        server.on("/hello", (exchange, n) -> text(exchange, 200, "ok"));
+        get(server.url("/start"));
+        // a caller's own traceparent is replaced: the request belongs to the call's span
+        request("method", "GET", "url", server.url("/hello"), "headers",
+            Map.of("traceparent", "00-11111111111111111111111111111111-2222222222222222-01"));
+        assertThat(server.seen).hasSize(3);
+        for (LoopbackServer.Seen seen : server.seen) {
+            assertThat(seen.headers().get("Traceparent"))
+                .containsExactly("00-4bf92f3577b34da6a3ce929d0e0e4736-0af7651916cd43dd-01");
+        }
+    }
+
+    @Test
+    void aCallWithoutW3cIdsSendsNoTraceparent() {
+        TestCall call = new TestCall("http_get", Map.of());
+        assertThat(HttpFetcher.traceparent(call)).isEqualTo("00-" + call.traceId() + "-0af7651916cd43dd-01");
+        ToolCall odd = (ToolCall) java.lang.reflect.Proxy.newProxyInstance(ToolCall.class.getClassLoader(),
+            new Class<?>[] {ToolCall.class}, (proxy, method, args) -> switch (method.getName()) {
+                case "callId" -> "call-1";
+                case "traceId" -> call.traceId();
+                default -> null;
+            });
+        assertThat(HttpFetcher.traceparent(odd)).isNull();
     }
 
     @Test

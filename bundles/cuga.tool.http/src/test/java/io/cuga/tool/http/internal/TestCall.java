@@ -15,7 +15,7 @@ record TestCall(String tool, Map<String, Object> arguments, Instant deadline) im
 
     @Override
     public String callId() {
-        return "call-1";
+        return "0af7651916cd43dd8448eb211c80319c";
     }
 
     @Override

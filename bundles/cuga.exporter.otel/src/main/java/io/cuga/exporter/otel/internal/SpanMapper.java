@@ -1,0 +1,250 @@
+package io.cuga.exporter.otel.internal;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.cuga.api.event.Event;
+import io.cuga.api.event.EventTypes;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+
+/**
+ * Reads spans from the events the server publishes (pure: no SDK state, no clock). A {@code tool.call.complete}
+ * or {@code tool.call.error} event becomes an {@code execute_tool {tool}} span with one
+ * {@code apply_guardrail {guardrail}} child per guardrail decision; {@code execution.complete} and
+ * {@code execution.error} become {@code invoke_agent {agent}}. Every other event gives nothing.
+ *
+ * <p>Attributes follow the OpenTelemetry GenAI semantic conventions where they define one; the conventions have
+ * no guardrail attributes yet (proposals only), so guardrail facts are {@code cuga.guardrail.*}.
+ */
+final class SpanMapper {
+
+    static final AttributeKey<String> OPERATION = AttributeKey.stringKey("gen_ai.operation.name");
+    static final AttributeKey<String> TOOL_NAME = AttributeKey.stringKey("gen_ai.tool.name");
+    static final AttributeKey<String> TOOL_CALL_ID = AttributeKey.stringKey("gen_ai.tool.call.id");
+    static final AttributeKey<String> TOOL_TYPE = AttributeKey.stringKey("gen_ai.tool.type");
+    static final AttributeKey<String> TOOL_ARGUMENTS = AttributeKey.stringKey("gen_ai.tool.call.arguments");
+    static final AttributeKey<String> TOOL_RESULT = AttributeKey.stringKey("gen_ai.tool.call.result");
+    static final AttributeKey<String> AGENT_NAME = AttributeKey.stringKey("gen_ai.agent.name");
+    static final AttributeKey<String> AGENT_ID = AttributeKey.stringKey("gen_ai.agent.id");
+    static final AttributeKey<String> CONVERSATION_ID = AttributeKey.stringKey("gen_ai.conversation.id");
+    static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
+    static final AttributeKey<String> STATUS = AttributeKey.stringKey("cuga.call.status");
+    static final AttributeKey<String> PROFILE = AttributeKey.stringKey("cuga.profile");
+    static final AttributeKey<String> SESSION = AttributeKey.stringKey("cuga.session");
+    static final AttributeKey<String> CALLER = AttributeKey.stringKey("cuga.caller");
+    static final AttributeKey<String> RISK = AttributeKey.stringKey("cuga.tool.risk");
+    static final AttributeKey<String> BUNDLE = AttributeKey.stringKey("cuga.tool.bundle");
+    static final AttributeKey<String> BUNDLE_VERSION = AttributeKey.stringKey("cuga.tool.bundle.version");
+    static final AttributeKey<String> VERDICT = AttributeKey.stringKey("cuga.decision.verdict");
+    static final AttributeKey<String> DECIDED_BY = AttributeKey.stringKey("cuga.decision.guardrail");
+    static final AttributeKey<String> DECISION_RULE = AttributeKey.stringKey("cuga.decision.rule");
+    static final AttributeKey<String> GUARDRAIL_NAME = AttributeKey.stringKey("cuga.guardrail.name");
+    static final AttributeKey<String> GUARDRAIL_VERDICT = AttributeKey.stringKey("cuga.guardrail.verdict");
+    static final AttributeKey<String> GUARDRAIL_RULE = AttributeKey.stringKey("cuga.guardrail.rule");
+    static final AttributeKey<String> GUARDRAIL_REASON = AttributeKey.stringKey("cuga.guardrail.reason");
+    static final AttributeKey<String> TASK_ID = AttributeKey.stringKey("cuga.task.id");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final boolean captureContent;
+    private final int maxContentLength;
+
+    /**
+     * @param captureContent whether arguments and results go on spans
+     * @param maxContentLength characters of each kept
+     */
+    SpanMapper(boolean captureContent, int maxContentLength) {
+        this.captureContent = captureContent;
+        this.maxContentLength = maxContentLength;
+    }
+
+    /** @return the span the event stands for (with its children), or null when it stands for none */
+    SpanSpec map(Event event) {
+        switch (event.type()) {
+            case EventTypes.TOOL_CALL_COMPLETE:
+            case EventTypes.TOOL_CALL_ERROR:
+                return toolCall(event);
+            case EventTypes.EXECUTION_COMPLETE:
+            case EventTypes.EXECUTION_ERROR:
+                return agentTask(event);
+            default:
+                return null;
+        }
+    }
+
+    private SpanSpec toolCall(Event event) {
+        Map<String, Object> a = event.attributes();
+        String callId = text(a.get("callId"));
+        if (callId.isEmpty()) {
+            return null;
+        }
+        String tool = text(a.get("tool"));
+        String traceId = SpanIds.isTraceId(event.traceId()) ? event.traceId()
+            : SpanIds.isTraceId(callId) ? callId : SpanIds.hash(callId) + SpanIds.hash(callId + "/trace");
+        String spanId = SpanIds.ofCall(callId);
+        long start = start(event, a);
+        long end = start + Math.max(0, event.durationNanos());
+        boolean error = EventTypes.TOOL_CALL_ERROR.equals(event.type());
+
+        AttributesBuilder attributes = Attributes.builder()
+            .put(OPERATION, "execute_tool")
+            .put(TOOL_NAME, tool)
+            .put(TOOL_CALL_ID, callId)
+            .put(TOOL_TYPE, "function");
+        put(attributes, STATUS, event.status());
+        put(attributes, PROFILE, event.profile());
+        put(attributes, SESSION, event.session());
+        put(attributes, CALLER, text(a.get("caller")));
+        put(attributes, RISK, text(a.get("risk")));
+        put(attributes, BUNDLE, text(a.get("bundle")));
+        put(attributes, BUNDLE_VERSION, text(a.get("bundleVersion")));
+        put(attributes, VERDICT, text(a.get("verdict")));
+        put(attributes, DECIDED_BY, text(a.get("guardrail")));
+        put(attributes, DECISION_RULE, text(a.get("rule")));
+        String errorType = "";
+        if (error) {
+            errorType = first(text(a.get("error")), event.status(), "error");
+            attributes.put(ERROR_TYPE, errorType);
+        }
+        if (captureContent) {
+            if (a.containsKey("arguments")) {
+                attributes.put(TOOL_ARGUMENTS, json(a.get("arguments")));
+            }
+            if (a.containsKey("result")) {
+                attributes.put(TOOL_RESULT, json(a.get("result")));
+            }
+        }
+
+        List<SpanSpec> children = new ArrayList<>();
+        if (a.get("guardrails") instanceof List<?> guardrails) {
+            for (Object g : guardrails) {
+                if (g instanceof Map<?, ?> decision) {
+                    SpanSpec child = guardrail(traceId, spanId, callId, start, end, decision);
+                    if (child != null) {
+                        children.add(child);
+                    }
+                }
+            }
+        }
+        String parent = SpanIds.isSpanId(a.get("parentSpanId")) ? (String) a.get("parentSpanId") : null;
+        return new SpanSpec("execute_tool " + tool, traceId, spanId, parent, start, end, attributes.build(), error,
+            errorType, List.copyOf(children));
+    }
+
+    private static SpanSpec guardrail(String traceId, String parentId, String callId, long callStart, long callEnd,
+        Map<?, ?> decision) {
+        String name = text(decision.get("guardrail"));
+        if (name.isEmpty()) {
+            return null;
+        }
+        String verdict = text(decision.get("verdict")).toLowerCase(Locale.ROOT);
+        long start = callStart + Math.max(0, number(decision.get("offsetNanos")));
+        long end = Math.min(Math.max(start, start + Math.max(0, number(decision.get("durationNanos")))),
+            Math.max(callEnd, start));
+        String rule = text(decision.get("rule"));
+        AttributesBuilder attributes = Attributes.builder()
+            .put(OPERATION, "apply_guardrail")
+            .put(GUARDRAIL_NAME, name)
+            .put(GUARDRAIL_VERDICT, verdict);
+        put(attributes, GUARDRAIL_RULE, rule);
+        boolean deny = verdict.equals("deny");
+        if (!verdict.equals("allow")) {
+            put(attributes, GUARDRAIL_REASON, text(decision.get("reason")));
+        }
+        if (deny) {
+            attributes.put(ERROR_TYPE, rule.isEmpty() ? "denied" : rule);
+        }
+        return new SpanSpec("apply_guardrail " + name, traceId, SpanIds.ofGuardrail(callId, name), parentId, start,
+            end, attributes.build(), deny, deny ? text(decision.get("reason")) : "", List.of());
+    }
+
+    private SpanSpec agentTask(Event event) {
+        Map<String, Object> a = event.attributes();
+        String taskId = text(a.get("taskId"));
+        String spanId = SpanIds.isSpanId(a.get("spanId")) ? (String) a.get("spanId")
+            : taskId.isEmpty() ? null : SpanIds.ofTask(taskId);
+        if (spanId == null || !SpanIds.isTraceId(event.traceId())) {
+            return null;
+        }
+        String agent = first(text(a.get("agent")), "agent");
+        long start = start(event, a);
+        long end = start + Math.max(0, event.durationNanos());
+        boolean error = EventTypes.EXECUTION_ERROR.equals(event.type());
+        AttributesBuilder attributes = Attributes.builder()
+            .put(OPERATION, "invoke_agent")
+            .put(AGENT_NAME, agent);
+        put(attributes, AGENT_ID, text(a.get("agentId")));
+        put(attributes, TASK_ID, taskId);
+        put(attributes, CONVERSATION_ID, event.session());
+        put(attributes, STATUS, event.status());
+        put(attributes, PROFILE, event.profile());
+        put(attributes, CALLER, text(a.get("caller")));
+        String errorType = "";
+        if (error) {
+            errorType = first(text(a.get("error")), event.status(), "error");
+            attributes.put(ERROR_TYPE, errorType);
+        }
+        String parent = SpanIds.isSpanId(a.get("parentSpanId")) ? (String) a.get("parentSpanId") : null;
+        return new SpanSpec("invoke_agent " + agent, event.traceId(), spanId, parent, start, end, attributes.build(),
+            error, errorType, List.of());
+    }
+
+    /** The start of what an event reports: its {@code startedAt} attribute, else its time less its duration. */
+    private static long start(Event event, Map<String, Object> a) {
+        Object startedAt = a.get("startedAt");
+        if (startedAt instanceof String s && !s.isEmpty()) {
+            try {
+                return nanos(Instant.parse(s));
+            } catch (DateTimeParseException e) {
+                // falls through to the event's time
+            }
+        }
+        return nanos(event.time()) - Math.max(0, event.durationNanos());
+    }
+
+    private static long nanos(Instant instant) {
+        return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+    }
+
+    private String json(Object value) {
+        String text;
+        try {
+            text = JSON.writeValueAsString(value);
+        } catch (JsonProcessingException | RuntimeException e) {
+            text = String.valueOf(value);
+        }
+        return text.length() <= maxContentLength ? text : text.substring(0, maxContentLength) + "…";
+    }
+
+    private static void put(AttributesBuilder builder, AttributeKey<String> key, String value) {
+        if (value != null && !value.isEmpty()) {
+            builder.put(key, value);
+        }
+    }
+
+    private static String text(Object value) {
+        return value == null ? "" : value instanceof String s ? s : String.valueOf(value);
+    }
+
+    private static long number(Object value) {
+        return value instanceof Number n ? n.longValue() : 0;
+    }
+
+    private static String first(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isEmpty()) {
+                return v;
+            }
+        }
+        return "";
+    }
+}

@@ -1,0 +1,23 @@
+package io.cuga.exporter.otel.internal;
+
+import java.util.List;
+
+import io.opentelemetry.api.common.Attributes;
+
+/**
+ * A span to emit, as read from an event: ids, times (epoch nanoseconds), attributes, status and children.
+ *
+ * @param name the span name, e.g. {@code execute_tool calculator}
+ * @param traceId 32 hex digits
+ * @param spanId 16 hex digits
+ * @param parentSpanId the parent's span id (a remote caller's for a top span), or null for a root span
+ * @param startEpochNanos when it started
+ * @param endEpochNanos when it ended
+ * @param attributes its attributes
+ * @param error whether its status is ERROR
+ * @param statusMessage the status description of an error, or an empty string
+ * @param children spans whose parent this one is
+ */
+record SpanSpec(String name, String traceId, String spanId, String parentSpanId, long startEpochNanos,
+    long endEpochNanos, Attributes attributes, boolean error, String statusMessage, List<SpanSpec> children) {
+}
