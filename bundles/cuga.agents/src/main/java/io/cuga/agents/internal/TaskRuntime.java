@@ -98,6 +98,8 @@ public final class TaskRuntime implements TaskService {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int MAX_GOAL = 4000;
     private static final int MAX_TURNS = 50;
+    /** The planner setting that picks the model planner when a model is there, else the offline one. */
+    static final String AUTO = "auto";
 
     /** The runtime's settings. */
     @ObjectClassDefinition(name = "cuga agents", description = "The task runtime: planner, workers and routing, "
@@ -106,8 +108,10 @@ public final class TaskRuntime implements TaskService {
 
         /** @return the planner's name */
         @AttributeDefinition(name = "Planner", description = "The Planner service (cuga.planner.name) that plans "
-            + "goals; offline is built in.")
-        String planner() default "offline";
+            + "goals: offline (built in, no model), model (a chat model through the model_chat tool), or auto: "
+            + "model when a chat model is registered and model_chat is visible to the task's profile, else "
+            + "offline.")
+        String planner() default AUTO;
 
         /** @return tasks running at once */
         @AttributeDefinition(name = "Running tasks", description = "The most tasks running at once.")
@@ -524,12 +528,16 @@ public final class TaskRuntime implements TaskService {
                 persist(run);
             }
             publish(run, EventTypes.EXECUTION_START, "ok", Map.of("steps", run.steps.size()));
-            for (Run.StepState step : run.steps) {
-                if (step.status == StepStatus.SUCCEEDED) {
-                    continue; // resumed: its result stands
+            int next = 0;
+            do {
+                for (; next < run.steps.size(); next++) {
+                    Run.StepState step = run.steps.get(next);
+                    if (step.status == StepStatus.SUCCEEDED) {
+                        continue; // resumed: its result stands
+                    }
+                    runStep(run, step);
                 }
-                runStep(run, step);
-            }
+            } while (modelPlanned(run) && extend(run));
             complete(run);
         } catch (InterruptedException e) {
             interrupted(run);
@@ -564,8 +572,70 @@ public final class TaskRuntime implements TaskService {
         }
     }
 
+    /** @return the planner to use for a task of this profile */
+    private String plannerFor(String profile) {
+        if (!plannerName.isBlank() && !AUTO.equals(plannerName)) {
+            return plannerName;
+        }
+        return planners.containsKey(ModelPlanner.NAME) && registry.find(ModelChatTool.NAME, profile).isPresent()
+            ? ModelPlanner.NAME : OfflinePlanner.NAME;
+    }
+
+    private static boolean modelPlanned(Run run) {
+        return run.plan != null && ModelPlanner.NAME.equals(run.plan.planner());
+    }
+
+    /**
+     * The model planner's loop: after the steps so far, adds the tool calls the model asked for, or the next
+     * model step with their results.
+     *
+     * @return false when the model answered (the task is done)
+     */
+    private boolean extend(Run run) throws Stop {
+        List<ModelPlanner.Done> done = new ArrayList<>();
+        for (Run.StepState s : run.steps) {
+            done.add(new ModelPlanner.Done(s.tool, s.arguments, s.result));
+        }
+        ModelPlanner.Next next = ModelPlanner.next(done);
+        List<PlannedStep> add;
+        if (next instanceof ModelPlanner.Answer) {
+            return false;
+        } else if (next instanceof ModelPlanner.Calls calls) {
+            if (!calls.problem().isEmpty()) {
+                throw new Stop("model_bad_response", "the model's answer cannot be run: " + calls.problem());
+            }
+            add = calls.steps();
+        } else {
+            add = List.of(new PlannedStep(ModelChatTool.NAME, ((ModelPlanner.Ask) next).arguments(),
+                "the model gets the results"));
+        }
+        if (run.steps.size() + add.size() > run.limits.maxSteps()) {
+            throw new Stop("limit_exceeded", "the model's plan needs " + (run.steps.size() + add.size())
+                + " steps; the limit max_steps is " + run.limits.maxSteps());
+        }
+        for (PlannedStep p : add) {
+            Run.StepState step;
+            synchronized (run) {
+                step = new Run.StepState(run.steps.size(), p.tool(), p.arguments());
+                run.steps.add(step);
+                persist(run);
+            }
+            try {
+                routeStep(run, step);
+            } catch (Stop e) {
+                failStep(run, step, e.code, e.getMessage());
+                throw new Stop("step_failed", "step " + step.index + " (" + step.tool + ") failed: the model asked "
+                    + "for a tool that is not visible: " + e.getMessage());
+            }
+        }
+        publish(run, "agent.plan.extended", "ok", Map.of("planner", ModelPlanner.NAME, "steps", run.steps.size(),
+            "tools", add.stream().map(PlannedStep::tool).toList()));
+        return true;
+    }
+
     private void plan(Run run) throws Stop {
         if (run.plan == null) {
+            String plannerName = plannerFor(run.profile);
             Planner planner = planners.get(plannerName);
             if (planner == null) {
                 throw new Stop("no_planner", "planner '" + plannerName + "' is not available");
@@ -602,6 +672,16 @@ public final class TaskRuntime implements TaskService {
 
     private void route(Run run) throws Stop {
         for (Run.StepState step : run.steps) {
+            routeStep(run, step);
+        }
+        synchronized (run) {
+            run.move(TaskStatus.ROUTED);
+            persist(run);
+        }
+    }
+
+    private void routeStep(Run run, Run.StepState step) throws Stop {
+        {
             ToolDescriptor tool = registry.find(step.tool, run.profile).orElse(null);
             if (tool == null) {
                 throw new Stop("unknown_tool", "step " + step.index + ": no tool named '" + step.tool
@@ -623,10 +703,6 @@ public final class TaskRuntime implements TaskService {
             attrs.put("alternatives", route.alternatives());
             attrs.put("confidence", route.confidence());
             publish(run, EventTypes.ROUTE_DECISION, "ok", attrs);
-        }
-        synchronized (run) {
-            run.move(TaskStatus.ROUTED);
-            persist(run);
         }
     }
 
@@ -667,9 +743,9 @@ public final class TaskRuntime implements TaskService {
                 awaitApproval(run, step, String.valueOf(outcome.details().get(CallOutcome.APPROVAL_ID)));
                 return;
             }
-            Failures kind = Failures.of(outcome.status());
+            Failures kind = Failures.of(outcome);
             String message = outcome.message() == null ? outcome.status().name() : outcome.message();
-            if (kind.retryable() && retry.allowsAnother(step.attemptsThisRun)) {
+            if (Failures.retryable(outcome) && retry.allowsAnother(step.attemptsThisRun)) {
                 long delay = retry.delayMillis(step.attemptsThisRun, ThreadLocalRandom.current());
                 LOG.info("Task {} step {} ({}) attempt {} failed ({}, {}): retrying in {} ms", run.id, step.index,
                     step.tool, step.attempts, outcome.status(), kind.label(), delay);
@@ -843,7 +919,8 @@ public final class TaskRuntime implements TaskService {
     private void complete(Run run) {
         Run.StepState last = run.steps.get(run.steps.size() - 1);
         synchronized (run) {
-            run.answer = last.result;
+            run.answer = modelPlanned(run) && last.result instanceof Map<?, ?> m && m.get("text") != null
+                ? m.get("text") : last.result;
             run.move(TaskStatus.COMPLETED);
             run.endedAt = Instant.now();
             persist(run);
