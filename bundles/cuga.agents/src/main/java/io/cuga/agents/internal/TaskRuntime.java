@@ -98,6 +98,10 @@ public final class TaskRuntime implements TaskService {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int MAX_GOAL = 4000;
     private static final int MAX_TURNS = 50;
+    /** Memory texts a planner gets at most. */
+    static final int MEMORY_HITS = 5;
+    /** Goal words searched in memory at most. */
+    static final int MEMORY_WORDS = 8;
     /** The planner setting that picks the model planner when a model is there, else the offline one. */
     static final String AUTO = "auto";
 
@@ -1008,16 +1012,46 @@ public final class TaskRuntime implements TaskService {
         MemoryStore memory = memory();
         if (memory != null && !run.session.isEmpty()) {
             try {
-                List<MemoryHit> hits = memory.search(new MemoryScope(run.profile, run.session),
-                    new MemoryQuery("", Map.of(), false, 5, null));
+                List<MemoryHit> hits = search(memory, new MemoryScope(run.profile, run.session), run.goal);
                 hits.forEach(h -> texts.add(h.entry().text()));
-                publish(run, EventTypes.MEMORY_QUERY, "ok", Map.of("taskId", run.id, "hits", hits.size()));
+                publish(run, EventTypes.MEMORY_QUERY, "ok", Map.of("taskId", run.id, "hits", hits.size(),
+                    "words", Words.content(run.goal).stream().limit(MEMORY_WORDS).toList()));
             } catch (RuntimeException e) {
                 LOG.warn("Task {}: memory could not be read: {}", run.id, e.toString());
                 publish(run, EventTypes.MEMORY_QUERY, "error", Map.of("taskId", run.id, "error", e.toString()));
             }
         }
         return texts;
+    }
+
+    /**
+     * Text search on the goal: each content word of the goal is searched (memory matches whole words, all of a
+     * query's words), the entries found by the most words first (newest first on ties), then the newest
+     * entries until {@value #MEMORY_HITS}. The session's entries only: never another profile's or session's.
+     */
+    static List<MemoryHit> search(MemoryStore memory, MemoryScope scope, String goal) {
+        Map<String, MemoryHit> found = new LinkedHashMap<>();
+        Map<String, Integer> words = new java.util.HashMap<>();
+        for (String w : Words.content(goal).stream().limit(MEMORY_WORDS).toList()) {
+            for (MemoryHit h : memory.search(scope, new MemoryQuery(w, Map.of(), false, 20, null))) {
+                found.putIfAbsent(h.entry().id(), h);
+                words.merge(h.entry().id(), 1, Integer::sum);
+            }
+        }
+        List<MemoryHit> out = new ArrayList<>(found.values());
+        out.sort(java.util.Comparator.comparingInt((MemoryHit h) -> words.get(h.entry().id())).reversed()
+            .thenComparing(h -> h.entry().createdAt(), java.util.Comparator.reverseOrder()));
+        if (out.size() > MEMORY_HITS) {
+            out = new ArrayList<>(out.subList(0, MEMORY_HITS));
+        }
+        if (out.size() < MEMORY_HITS) {
+            for (MemoryHit h : memory.search(scope, new MemoryQuery("", Map.of(), false, MEMORY_HITS, null))) {
+                if (out.size() < MEMORY_HITS && !found.containsKey(h.entry().id())) {
+                    out.add(h);
+                }
+            }
+        }
+        return out;
     }
 
     private void remember(Run run) {
