@@ -308,6 +308,26 @@ class TaskTest {
     }
 
     @Test
+    void memoryAugmentedPlanningUsesWhatAnEarlierTaskOfTheSessionStoredAndNoOtherProfileSeesIt() {
+        String first = accepted(submit(null, "rent", Map.of("goal", "calculate the yearly rent 1200*12")));
+        assertThat(awaitStatus(first, "completed", "failed").path("answer").path("value").asInt()).isEqualTo(14400);
+        // another task in between, so the rent is not merely the session's last answer
+        String between = accepted(submit(null, "rent", Map.of("goal", "calculate 5+5")));
+        assertThat(awaitStatus(between, "completed", "failed").path("answer").path("value").asInt()).isEqualTo(10);
+        String second = accepted(submit(null, "rent", Map.of("goal", "calculate the yearly rent / 12")));
+        JsonNode done = awaitStatus(second, "completed", "failed");
+        assertThat(done.path("status").asText()).as(done.toString()).isEqualTo("completed");
+        assertThat(done.path("steps").get(0).path("arguments").path("expression").asText()).isEqualTo("14400 / 12");
+        assertThat(done.path("answer").path("value").asInt()).isEqualTo(1200);
+        assertThat(done.path("plan").path("explanation").asText()).contains("from memory");
+        // the same session name under another profile remembers nothing of it
+        String other = accepted(submit("readonly", "rent", Map.of("goal", "calculate the yearly rent / 12")));
+        JsonNode isolated = awaitStatus(other, "completed", "failed");
+        assertThat(isolated.path("plan").path("explanation").asText()).doesNotContain("from memory");
+        assertThat(isolated.path("answer").path("value").asInt()).isNotEqualTo(1200);
+    }
+
+    @Test
     void theEventStreamFollowsATaskToItsEnd() throws Exception {
         String id = accepted(submit("gated", null, Map.of("goal", "calculate 3*3")));
         String approval = awaitStatus(id, "waiting_approval").path("steps").get(0).path("approvalId").asText();

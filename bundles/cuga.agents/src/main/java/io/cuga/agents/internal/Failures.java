@@ -16,7 +16,12 @@ enum Failures {
     /** Capacity or availability: the tool is unavailable (503) or overloaded (503). */
     RESOURCE(true),
     /** The tool itself: timed out (504) or failed unexpectedly (500). */
-    TOOL(true);
+    TOOL(true),
+    /**
+     * The language model (a {@code model_*} error of the model tool): retried only when the model SPI calls its
+     * kind retryable (timeout, rate limited, unavailable), never for a bad request or an unreadable answer.
+     */
+    MODEL(true);
 
     private final boolean retryable;
 
@@ -32,6 +37,24 @@ enum Failures {
     /** @return the lower-case name used in step errors */
     String label() {
         return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * @param outcome a failed call's outcome
+     * @return its kind: a model tool's {@code model_*} error is a model failure, else by its status
+     */
+    static Failures of(CallOutcome outcome) {
+        if (outcome.status() == CallOutcome.Status.TOOL_ERROR && outcome.errorCode() != null
+            && outcome.errorCode().startsWith(ModelChatTool.ERROR_PREFIX)) {
+            return MODEL;
+        }
+        return of(outcome.status());
+    }
+
+    /** @return whether trying the call of this failed outcome again may help */
+    static boolean retryable(CallOutcome outcome) {
+        Failures kind = of(outcome);
+        return kind == MODEL ? ModelChatTool.retryable(outcome.errorCode()) : kind.retryable();
     }
 
     /**

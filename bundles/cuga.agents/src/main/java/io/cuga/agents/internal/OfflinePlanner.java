@@ -54,6 +54,8 @@ public final class OfflinePlanner implements Planner {
     private static final Pattern REFERENCE = Pattern.compile(
         "(?i)\\b(?:the previous result|the last result|previous result|last result|that result|the result"
             + "|the previous answer|previous answer|the last answer|the answer)\\b");
+    /** "the" and up to four words after it: a phrase that may name a remembered result. */
+    private static final Pattern PHRASE = Pattern.compile("(?i)\\bthe\\s+((?:[a-z]+\\s+){0,3}[a-z]+)");
     private static final Pattern NUMBER = Pattern.compile("-?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?");
 
     /** One tool's score for one part of a goal. */
@@ -66,7 +68,8 @@ public final class OfflinePlanner implements Planner {
         List<PlannedStep> steps = new ArrayList<>();
         StringBuilder explanation = new StringBuilder();
         double confidence = 1;
-        String goal = resolveReferences(context.goal(), context.memory(), explanation);
+        String goal = resolveMemory(resolveReferences(context.goal(), context.memory(), explanation),
+            context.memory(), explanation);
         List<String> parts = parts(goal);
         for (String part : parts) {
             List<Ranked> ranked = rank(part, context.tools());
@@ -164,6 +167,63 @@ public final class OfflinePlanner implements Planner {
         }
         explanation.append("\"").append(ref.group()).append("\" = ").append(last).append(" from the session; ");
         return REFERENCE.matcher(goal).replaceAll(Matcher.quoteReplacement(last));
+    }
+
+    /**
+     * Memory-augmented planning: "the yearly rent" in a goal becomes the number a remembered task answered when
+     * that task's goal had every content word of the phrase ("calculate the yearly rent 1200*12 => 14400").
+     * Memory texts are "goal => answer", best first; the first whose answer is a number wins.
+     */
+    static String resolveMemory(String goal, List<String> memory, StringBuilder explanation) {
+        if (memory.isEmpty()) {
+            return goal;
+        }
+        StringBuilder out = new StringBuilder();
+        Matcher m = PHRASE.matcher(goal);
+        int end = 0;
+        while (m.find()) {
+            String[] words = m.group(1).split("\\s+");
+            String found = null;
+            int used = 0;
+            for (int n = words.length; n > 0 && found == null; n--) {
+                String phrase = String.join(" ", java.util.Arrays.copyOf(words, n));
+                List<String> content = Words.content(phrase);
+                if (content.isEmpty()) {
+                    continue;
+                }
+                for (String text : memory) {
+                    int arrow = text.lastIndexOf(" => ");
+                    if (arrow < 0) {
+                        continue;
+                    }
+                    String answer = text.substring(arrow + 4).strip();
+                    if (NUMBER.matcher(answer).matches()
+                        && Words.content(text.substring(0, arrow)).containsAll(content)) {
+                        found = answer;
+                        used = n;
+                        explanation.append('"').append("the ").append(phrase).append("\" = ").append(answer)
+                            .append(" from memory (").append(text.substring(0, arrow).strip()).append("); ");
+                        break;
+                    }
+                }
+            }
+            if (found == null) {
+                continue;
+            }
+            // the phrase is "the" and the first `used` words: find where they end in the goal
+            Matcher words2 = Pattern.compile("[A-Za-z]+").matcher(goal);
+            int phraseEnd = m.start(1);
+            int seen = 0;
+            words2.region(m.start(1), m.end(1));
+            while (seen < used && words2.find()) {
+                phraseEnd = words2.end();
+                seen++;
+            }
+            out.append(goal, end, m.start()).append(found);
+            end = phraseEnd;
+        }
+        out.append(goal.substring(end));
+        return out.toString();
     }
 
     private static JsonNode schema(ToolDescriptor tool) {

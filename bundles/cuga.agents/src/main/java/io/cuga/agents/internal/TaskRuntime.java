@@ -98,6 +98,12 @@ public final class TaskRuntime implements TaskService {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int MAX_GOAL = 4000;
     private static final int MAX_TURNS = 50;
+    /** Memory texts a planner gets at most. */
+    static final int MEMORY_HITS = 5;
+    /** Goal words searched in memory at most. */
+    static final int MEMORY_WORDS = 8;
+    /** The planner setting that picks the model planner when a model is there, else the offline one. */
+    static final String AUTO = "auto";
 
     /** The runtime's settings. */
     @ObjectClassDefinition(name = "cuga agents", description = "The task runtime: planner, workers and routing, "
@@ -106,8 +112,10 @@ public final class TaskRuntime implements TaskService {
 
         /** @return the planner's name */
         @AttributeDefinition(name = "Planner", description = "The Planner service (cuga.planner.name) that plans "
-            + "goals; offline is built in.")
-        String planner() default "offline";
+            + "goals: offline (built in, no model), model (a chat model through the model_chat tool), or auto: "
+            + "model when a chat model is registered and model_chat is visible to the task's profile, else "
+            + "offline.")
+        String planner() default AUTO;
 
         /** @return tasks running at once */
         @AttributeDefinition(name = "Running tasks", description = "The most tasks running at once.")
@@ -524,12 +532,16 @@ public final class TaskRuntime implements TaskService {
                 persist(run);
             }
             publish(run, EventTypes.EXECUTION_START, "ok", Map.of("steps", run.steps.size()));
-            for (Run.StepState step : run.steps) {
-                if (step.status == StepStatus.SUCCEEDED) {
-                    continue; // resumed: its result stands
+            int next = 0;
+            do {
+                for (; next < run.steps.size(); next++) {
+                    Run.StepState step = run.steps.get(next);
+                    if (step.status == StepStatus.SUCCEEDED) {
+                        continue; // resumed: its result stands
+                    }
+                    runStep(run, step);
                 }
-                runStep(run, step);
-            }
+            } while (modelPlanned(run) && extend(run));
             complete(run);
         } catch (InterruptedException e) {
             interrupted(run);
@@ -564,8 +576,70 @@ public final class TaskRuntime implements TaskService {
         }
     }
 
+    /** @return the planner to use for a task of this profile */
+    private String plannerFor(String profile) {
+        if (!plannerName.isBlank() && !AUTO.equals(plannerName)) {
+            return plannerName;
+        }
+        return planners.containsKey(ModelPlanner.NAME) && registry.find(ModelChatTool.NAME, profile).isPresent()
+            ? ModelPlanner.NAME : OfflinePlanner.NAME;
+    }
+
+    private static boolean modelPlanned(Run run) {
+        return run.plan != null && ModelPlanner.NAME.equals(run.plan.planner());
+    }
+
+    /**
+     * The model planner's loop: after the steps so far, adds the tool calls the model asked for, or the next
+     * model step with their results.
+     *
+     * @return false when the model answered (the task is done)
+     */
+    private boolean extend(Run run) throws Stop {
+        List<ModelPlanner.Done> done = new ArrayList<>();
+        for (Run.StepState s : run.steps) {
+            done.add(new ModelPlanner.Done(s.tool, s.arguments, s.result));
+        }
+        ModelPlanner.Next next = ModelPlanner.next(done);
+        List<PlannedStep> add;
+        if (next instanceof ModelPlanner.Answer) {
+            return false;
+        } else if (next instanceof ModelPlanner.Calls calls) {
+            if (!calls.problem().isEmpty()) {
+                throw new Stop("model_bad_response", "the model's answer cannot be run: " + calls.problem());
+            }
+            add = calls.steps();
+        } else {
+            add = List.of(new PlannedStep(ModelChatTool.NAME, ((ModelPlanner.Ask) next).arguments(),
+                "the model gets the results"));
+        }
+        if (run.steps.size() + add.size() > run.limits.maxSteps()) {
+            throw new Stop("limit_exceeded", "the model's plan needs " + (run.steps.size() + add.size())
+                + " steps; the limit max_steps is " + run.limits.maxSteps());
+        }
+        for (PlannedStep p : add) {
+            Run.StepState step;
+            synchronized (run) {
+                step = new Run.StepState(run.steps.size(), p.tool(), p.arguments());
+                run.steps.add(step);
+                persist(run);
+            }
+            try {
+                routeStep(run, step);
+            } catch (Stop e) {
+                failStep(run, step, e.code, e.getMessage());
+                throw new Stop("step_failed", "step " + step.index + " (" + step.tool + ") failed: the model asked "
+                    + "for a tool that is not visible: " + e.getMessage());
+            }
+        }
+        publish(run, "agent.plan.extended", "ok", Map.of("planner", ModelPlanner.NAME, "steps", run.steps.size(),
+            "tools", add.stream().map(PlannedStep::tool).toList()));
+        return true;
+    }
+
     private void plan(Run run) throws Stop {
         if (run.plan == null) {
+            String plannerName = plannerFor(run.profile);
             Planner planner = planners.get(plannerName);
             if (planner == null) {
                 throw new Stop("no_planner", "planner '" + plannerName + "' is not available");
@@ -602,6 +676,16 @@ public final class TaskRuntime implements TaskService {
 
     private void route(Run run) throws Stop {
         for (Run.StepState step : run.steps) {
+            routeStep(run, step);
+        }
+        synchronized (run) {
+            run.move(TaskStatus.ROUTED);
+            persist(run);
+        }
+    }
+
+    private void routeStep(Run run, Run.StepState step) throws Stop {
+        {
             ToolDescriptor tool = registry.find(step.tool, run.profile).orElse(null);
             if (tool == null) {
                 throw new Stop("unknown_tool", "step " + step.index + ": no tool named '" + step.tool
@@ -623,10 +707,6 @@ public final class TaskRuntime implements TaskService {
             attrs.put("alternatives", route.alternatives());
             attrs.put("confidence", route.confidence());
             publish(run, EventTypes.ROUTE_DECISION, "ok", attrs);
-        }
-        synchronized (run) {
-            run.move(TaskStatus.ROUTED);
-            persist(run);
         }
     }
 
@@ -667,9 +747,9 @@ public final class TaskRuntime implements TaskService {
                 awaitApproval(run, step, String.valueOf(outcome.details().get(CallOutcome.APPROVAL_ID)));
                 return;
             }
-            Failures kind = Failures.of(outcome.status());
+            Failures kind = Failures.of(outcome);
             String message = outcome.message() == null ? outcome.status().name() : outcome.message();
-            if (kind.retryable() && retry.allowsAnother(step.attemptsThisRun)) {
+            if (Failures.retryable(outcome) && retry.allowsAnother(step.attemptsThisRun)) {
                 long delay = retry.delayMillis(step.attemptsThisRun, ThreadLocalRandom.current());
                 LOG.info("Task {} step {} ({}) attempt {} failed ({}, {}): retrying in {} ms", run.id, step.index,
                     step.tool, step.attempts, outcome.status(), kind.label(), delay);
@@ -843,7 +923,8 @@ public final class TaskRuntime implements TaskService {
     private void complete(Run run) {
         Run.StepState last = run.steps.get(run.steps.size() - 1);
         synchronized (run) {
-            run.answer = last.result;
+            run.answer = modelPlanned(run) && last.result instanceof Map<?, ?> m && m.get("text") != null
+                ? m.get("text") : last.result;
             run.move(TaskStatus.COMPLETED);
             run.endedAt = Instant.now();
             persist(run);
@@ -931,16 +1012,46 @@ public final class TaskRuntime implements TaskService {
         MemoryStore memory = memory();
         if (memory != null && !run.session.isEmpty()) {
             try {
-                List<MemoryHit> hits = memory.search(new MemoryScope(run.profile, run.session),
-                    new MemoryQuery("", Map.of(), false, 5, null));
+                List<MemoryHit> hits = search(memory, new MemoryScope(run.profile, run.session), run.goal);
                 hits.forEach(h -> texts.add(h.entry().text()));
-                publish(run, EventTypes.MEMORY_QUERY, "ok", Map.of("taskId", run.id, "hits", hits.size()));
+                publish(run, EventTypes.MEMORY_QUERY, "ok", Map.of("taskId", run.id, "hits", hits.size(),
+                    "words", Words.content(run.goal).stream().limit(MEMORY_WORDS).toList()));
             } catch (RuntimeException e) {
                 LOG.warn("Task {}: memory could not be read: {}", run.id, e.toString());
                 publish(run, EventTypes.MEMORY_QUERY, "error", Map.of("taskId", run.id, "error", e.toString()));
             }
         }
         return texts;
+    }
+
+    /**
+     * Text search on the goal: each content word of the goal is searched (memory matches whole words, all of a
+     * query's words), the entries found by the most words first (newest first on ties), then the newest
+     * entries until {@value #MEMORY_HITS}. The session's entries only: never another profile's or session's.
+     */
+    static List<MemoryHit> search(MemoryStore memory, MemoryScope scope, String goal) {
+        Map<String, MemoryHit> found = new LinkedHashMap<>();
+        Map<String, Integer> words = new java.util.HashMap<>();
+        for (String w : Words.content(goal).stream().limit(MEMORY_WORDS).toList()) {
+            for (MemoryHit h : memory.search(scope, new MemoryQuery(w, Map.of(), false, 20, null))) {
+                found.putIfAbsent(h.entry().id(), h);
+                words.merge(h.entry().id(), 1, Integer::sum);
+            }
+        }
+        List<MemoryHit> out = new ArrayList<>(found.values());
+        out.sort(java.util.Comparator.comparingInt((MemoryHit h) -> words.get(h.entry().id())).reversed()
+            .thenComparing(h -> h.entry().createdAt(), java.util.Comparator.reverseOrder()));
+        if (out.size() > MEMORY_HITS) {
+            out = new ArrayList<>(out.subList(0, MEMORY_HITS));
+        }
+        if (out.size() < MEMORY_HITS) {
+            for (MemoryHit h : memory.search(scope, new MemoryQuery("", Map.of(), false, MEMORY_HITS, null))) {
+                if (out.size() < MEMORY_HITS && !found.containsKey(h.entry().id())) {
+                    out.add(h);
+                }
+            }
+        }
+        return out;
     }
 
     private void remember(Run run) {

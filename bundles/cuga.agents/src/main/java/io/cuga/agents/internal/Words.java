@@ -54,6 +54,22 @@ final class Words {
         return words;
     }
 
+    /**
+     * @param text any text
+     * @return its content words as written (lower case, not stemmed, no stop words, no numbers), in order: what a
+     *     memory search (whole words, no stemming) can find
+     */
+    static List<String> content(String text) {
+        List<String> out = new ArrayList<>();
+        for (String raw : split(text)) {
+            if (raw.length() >= 2 && !STOP.contains(raw) && !raw.chars().allMatch(Character::isDigit)
+                && !out.contains(raw)) {
+                out.add(raw);
+            }
+        }
+        return out;
+    }
+
     /** @return the lower-case runs of letters and digits ({@code http_get} gives {@code http}, {@code get}) */
     static List<String> split(String text) {
         List<String> out = new ArrayList<>();

@@ -130,6 +130,22 @@ class OfflinePlannerTest {
     }
 
     @Test
+    void aPhraseNamingARememberedResultBecomesItsNumber() {
+        List<String> memory = List.of("calculate 5+5 => 10", "calculate the yearly rent 1200*12 => 14400");
+        Plan plan = plan("calculate the yearly rent divided by 12: the yearly rent / 12", memory);
+        assertThat(plan.steps()).singleElement().satisfies(s ->
+            assertThat(s.arguments()).isEqualTo(Map.of("expression", "14400 / 12")));
+        assertThat(plan.explanation()).contains("\"the yearly rent\" = 14400 from memory");
+        // every word of the phrase must be in the remembered goal, and the answer a number
+        assertThat(OfflinePlanner.resolveMemory("calculate the monthly rent / 12", memory, new StringBuilder()))
+            .isEqualTo("calculate the monthly rent / 12");
+        assertThat(OfflinePlanner.resolveMemory("calculate the city tax * 2", List.of("fetch the city tax => n/a"),
+            new StringBuilder())).isEqualTo("calculate the city tax * 2");
+        assertThat(plan("calculate the yearly rent / 12", List.of()).steps()).allSatisfy(s ->
+            assertThat(s.arguments().get("expression")).isNotEqualTo("14400 / 12"));
+    }
+
+    @Test
     void numbersFillIntegerArguments() {
         Map<String, Object> args = OfflinePlanner.argumentsFor("echo 'slow' after 1500 ms", ECHO);
         assertThat(args).isEqualTo(Map.of("message", "slow", "delay_millis", 1500L));

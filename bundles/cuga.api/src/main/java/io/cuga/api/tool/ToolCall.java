@@ -1,5 +1,6 @@
 package io.cuga.api.tool;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Map;
 
@@ -35,4 +36,19 @@ public interface ToolCall {
 
     /** @return true once the call timed out or its tool was withdrawn; a long-running tool stops then */
     boolean cancelled();
+
+    /**
+     * Reports what this call consumed, so budgets count it: a tool that calls a language model reports the
+     * tokens the model said it used (and a cost when it knows one). The dispatcher adds up every report of the
+     * call and puts the sums into the details of its {@code OK} outcome: {@code tokens} (input + output),
+     * {@code inputTokens}, {@code outputTokens} and, when a cost was reported, {@code cost}; the budget guardrail
+     * settles {@code tokens} and {@code cost} limits from them. Negative values are ignored.
+     *
+     * @param inputTokens prompt tokens, 0 when none
+     * @param outputTokens completion tokens, 0 when none
+     * @param cost what the call cost in the policy's currency, or null when unknown
+     */
+    default void reportUsage(long inputTokens, long outputTokens, BigDecimal cost) {
+        // a ToolCall that does not count usage ignores it
+    }
 }

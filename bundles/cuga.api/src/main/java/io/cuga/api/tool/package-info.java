@@ -7,5 +7,5 @@
  * guarded dispatcher path.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.cuga.api.tool;

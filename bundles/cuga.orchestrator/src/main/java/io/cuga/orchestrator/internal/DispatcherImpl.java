@@ -625,7 +625,7 @@ public class DispatcherImpl implements Dispatcher {
                 return fail(Status.TOOL_FAILED, request, callId, traceId, start, "tool_failed",
                     "tool '" + entry.name + "' returned an unusable result: " + problem, Map.of(), decision);
             }
-            return new CallOutcome(Status.OK, request.tool(), callId, traceId, result, null, null, Map.of(),
+            return new CallOutcome(Status.OK, request.tool(), callId, traceId, result, null, null, call.usage(),
                 decision, System.nanoTime() - start);
         } catch (TimeoutException e) {
             call.task.cancel(true);
@@ -844,6 +844,37 @@ public class DispatcherImpl implements Dispatcher {
             if (permitHeld.compareAndSet(true, false)) {
                 entry.leaveBulkhead();
             }
+        }
+
+        /** Usage the tool reported (ToolCall#reportUsage), summed; guarded by this call. */
+        private long inputTokens;
+        private long outputTokens;
+        private java.math.BigDecimal cost;
+        private boolean usageReported;
+
+        @Override
+        public synchronized void reportUsage(long input, long output, java.math.BigDecimal spent) {
+            usageReported = true;
+            inputTokens += Math.max(0, input);
+            outputTokens += Math.max(0, output);
+            if (spent != null && spent.signum() >= 0) {
+                cost = cost == null ? spent : cost.add(spent);
+            }
+        }
+
+        /** @return the OK outcome's details: the usage the tool reported (tokens, cost), empty when none */
+        synchronized Map<String, Object> usage() {
+            if (!usageReported) {
+                return Map.of();
+            }
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("tokens", inputTokens + outputTokens);
+            details.put("inputTokens", inputTokens);
+            details.put("outputTokens", outputTokens);
+            if (cost != null) {
+                details.put("cost", cost);
+            }
+            return details;
         }
 
         @Override
