@@ -1,0 +1,423 @@
+package io.cuga.tool.mcp.internal;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.cuga.api.tool.ToolException;
+import io.modelcontextprotocol.client.McpAsyncClient;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.json.schema.jackson2.DefaultJsonSchemaValidator;
+import io.modelcontextprotocol.spec.McpClientTransport;
+import io.modelcontextprotocol.spec.McpError;
+import io.modelcontextprotocol.spec.McpSchema;
+import reactor.core.Exceptions;
+import reactor.core.publisher.Mono;
+
+/**
+ * One MCP server: its session, its child process (stdio), its tools and its restarts. Starting, stopping,
+ * restarting and re-listing run on the source's single scheduler thread; {@link #call} runs on the caller's
+ * thread. While the server is down its tools are withdrawn; it is restarted with exponential backoff.
+ */
+final class ServerConnection {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
+    private static final Duration CLOSE_GRACE = Duration.ofSeconds(3);
+
+    /** Where a connection's tools go: the OSGi registry in the bundle, a list in tests. */
+    interface ToolSink {
+        /** Replaces the tools published for the server (an empty list withdraws them all). */
+        void publish(ServerConnection server, List<McpSchema.Tool> tools);
+    }
+
+    private final ServerSpec spec;
+    private final Settings settings;
+    private final ScheduledExecutorService scheduler;
+    private final ToolSink sink;
+    private final ObjectMapper mapper;
+    private final JacksonMcpJsonMapper jsonMapper;
+
+    private volatile McpAsyncClient client;
+    private volatile Process process;
+    private volatile boolean stopped;
+    private int generation;
+    private Duration backoff;
+    private ScheduledFuture<?> restart;
+
+    ServerConnection(ServerSpec spec, Settings settings, ScheduledExecutorService scheduler, ToolSink sink,
+        ObjectMapper mapper) {
+        this.spec = spec;
+        this.settings = settings;
+        this.scheduler = scheduler;
+        this.sink = sink;
+        this.mapper = mapper;
+        this.jsonMapper = new JacksonMcpJsonMapper(mapper);
+        this.backoff = settings.restartInitial();
+    }
+
+    ServerSpec spec() {
+        return spec;
+    }
+
+    String name() {
+        return spec.name();
+    }
+
+    /** @return true while connected (its tools are published) */
+    boolean up() {
+        return client != null;
+    }
+
+    /** @return the stdio child while connected, else null */
+    Process process() {
+        return process;
+    }
+
+    /** Connects (on the scheduler thread); on failure schedules a restart. */
+    synchronized void start() {
+        if (stopped) {
+            return;
+        }
+        int gen = ++generation;
+        try {
+            connect(gen);
+            backoff = settings.restartInitial();
+        } catch (RuntimeException | IOException e) {
+            LOG.warn("MCP server '{}' could not start: {}", spec.name(), message(e));
+            disconnect();
+            scheduleRestart();
+        }
+    }
+
+    private void connect(int gen) throws IOException {
+        McpClientTransport transport;
+        ConfinedStdioTransport stdio = null;
+        if (spec.transport() == ServerSpec.Transport.STDIO) {
+            stdio = stdioTransport();
+            transport = stdio;
+        } else {
+            transport = httpTransport();
+        }
+        McpAsyncClient c = McpClient.async(transport)
+            .clientInfo(new McpSchema.Implementation("cuga", "1.0.0"))
+            .requestTimeout(settings.callTimeout())
+            .initializationTimeout(settings.connectTimeout())
+            .jsonSchemaValidator(new DefaultJsonSchemaValidator(mapper))
+            .toolsChangeConsumer(tools -> {
+                onToolsChanged(gen, tools);
+                return Mono.empty();
+            })
+            .build();
+        client = null;
+        try {
+            c.initialize().block(settings.connectTimeout());
+            if (stdio != null) {
+                process = stdio.process();
+            }
+            List<McpSchema.Tool> tools = listTools(c);
+            client = c;
+            Process p = process;
+            if (p != null) {
+                p.onExit().thenRun(() -> onScheduler(() -> died(gen, "its process exited with " + p.exitValue())));
+            }
+            LOG.info("MCP server '{}' connected ({} {}): {} tools", spec.name(), spec.transport(),
+                c.getServerInfo() == null ? "?" : c.getServerInfo().name(), tools.size());
+            sink.publish(this, tools);
+        } catch (RuntimeException e) {
+            if (stdio != null && process == null) {
+                try {
+                    process = stdio.process();
+                } catch (RuntimeException ignored) {
+                    // not started at all
+                }
+            }
+            closeQuietly(c);
+            throw e;
+        }
+    }
+
+    private ConfinedStdioTransport stdioTransport() throws IOException {
+        Path home = settings.dataDir().resolve("mcp").resolve(spec.name()).toAbsolutePath().normalize();
+        Path cwd = home.resolve(spec.cwd()).normalize();
+        if (!cwd.startsWith(home)) {
+            throw new IllegalArgumentException("cwd leaves " + home);
+        }
+        Files.createDirectories(cwd);
+        List<String> command = new ArrayList<>();
+        for (String part : settings.sandbox()) {
+            command.add(part.replace("{workdir}", cwd.toString()));
+        }
+        command.add(spec.command());
+        command.addAll(spec.args());
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String name : settings.inheritEnv()) {
+            String value = System.getenv(name);
+            if (value != null) {
+                env.put(name, value);
+            }
+        }
+        env.putAll(spec.env());
+        ServerParameters params = ServerParameters.builder(command.get(0)).args(command.subList(1, command.size()))
+            .env(env).build();
+        ConfinedStdioTransport transport = new ConfinedStdioTransport(params, jsonMapper, cwd);
+        transport.setStdErrorHandler(line -> LOG.info("MCP server '{}' says: {}", spec.name(), line));
+        return transport;
+    }
+
+    private McpClientTransport httpTransport() {
+        URI url = spec.url();
+        String base = url.getScheme() + "://" + url.getRawAuthority();
+        String endpoint = (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
+            + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
+        Map<String, String> headers = spec.headers();
+        return HttpClientStreamableHttpTransport.builder(base).endpoint(endpoint).jsonMapper(jsonMapper)
+            .connectTimeout(settings.connectTimeout())
+            .httpRequestCustomizer((builder, method, uri, body, context) -> headers.forEach(builder::setHeader))
+            .build();
+    }
+
+    private List<McpSchema.Tool> listTools(McpAsyncClient c) {
+        List<McpSchema.Tool> tools = new ArrayList<>();
+        String cursor = null;
+        for (int page = 0; page < 100; page++) {
+            McpSchema.ListToolsResult result = c.listTools(cursor).block(settings.connectTimeout());
+            if (result == null) {
+                break;
+            }
+            if (result.tools() != null) {
+                tools.addAll(result.tools());
+            }
+            cursor = result.nextCursor();
+            if (cursor == null || cursor.isEmpty()) {
+                break;
+            }
+        }
+        return tools;
+    }
+
+    private void onToolsChanged(int gen, List<McpSchema.Tool> tools) {
+        onScheduler(() -> {
+            synchronized (this) {
+                if (gen == generation && client != null && !stopped) {
+                    LOG.info("MCP server '{}' changed its tools: {} now", spec.name(), tools.size());
+                    sink.publish(this, tools);
+                }
+            }
+        });
+    }
+
+    /** Checks an HTTP server answers ping; a server that does not is handled as dead. */
+    synchronized void checkHealth() {
+        McpAsyncClient c = client;
+        if (c == null || stopped || spec.transport() != ServerSpec.Transport.HTTP) {
+            return;
+        }
+        try {
+            c.ping().block(Duration.ofMillis(Math.min(5_000, settings.connectTimeout().toMillis())));
+        } catch (RuntimeException e) {
+            died(generation, "ping failed: " + message(e));
+        }
+    }
+
+    private synchronized void died(int gen, String why) {
+        if (gen != generation || stopped) {
+            return;
+        }
+        LOG.warn("MCP server '{}' is down ({}); its tools are withdrawn until it is back", spec.name(), why);
+        generation++;
+        sink.publish(this, List.of());
+        disconnect();
+        scheduleRestart();
+    }
+
+    private void scheduleRestart() {
+        if (stopped) {
+            return;
+        }
+        Duration wait = backoff;
+        backoff = backoff.multipliedBy(2).compareTo(settings.restartMax()) > 0 ? settings.restartMax()
+            : backoff.multipliedBy(2);
+        LOG.info("MCP server '{}' restarts in {} ms", spec.name(), wait.toMillis());
+        try {
+            restart = scheduler.schedule(this::start, wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // the source is stopping
+        }
+    }
+
+    /** Stops for good: withdraws the tools, closes the session and ends the child's whole process tree. */
+    synchronized void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        generation++;
+        if (restart != null) {
+            restart.cancel(false);
+        }
+        sink.publish(this, List.of());
+        disconnect();
+        LOG.info("MCP server '{}' stopped", spec.name());
+    }
+
+    private void disconnect() {
+        McpAsyncClient c = client;
+        client = null;
+        Process p = process;
+        process = null;
+        List<ProcessHandle> tree = p == null ? List.of() : ProcessTree.snapshot(p.toHandle());
+        closeQuietly(c);
+        if (!tree.isEmpty()) {
+            int killed = ProcessTree.destroy(tree, CLOSE_GRACE);
+            if (killed > 0) {
+                LOG.info("MCP server '{}': {} processes had to be killed", spec.name(), killed);
+            }
+        }
+    }
+
+    private void closeQuietly(McpAsyncClient c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.closeGracefully().block(CLOSE_GRACE);
+        } catch (RuntimeException e) {
+            try {
+                c.close();
+            } catch (RuntimeException ignored) {
+                // the process tree is ended anyway
+            }
+        }
+    }
+
+    private void onScheduler(Runnable task) {
+        try {
+            scheduler.execute(task);
+        } catch (RejectedExecutionException e) {
+            // the source is stopping; stop() handles the rest
+        }
+    }
+
+    /**
+     * Calls a tool of this server.
+     *
+     * @param tool the MCP tool name
+     * @param arguments the validated arguments
+     * @param deadline the call's deadline
+     * @return the MCP result as JSON-compatible values: {@code content} (and {@code structuredContent})
+     * @throws ToolException when the tool reports an error, the server fails the call or time runs out
+     */
+    Map<String, Object> call(String tool, Map<String, Object> arguments, Instant deadline) throws ToolException {
+        McpAsyncClient c = client;
+        if (c == null) {
+            throw new ToolException("mcp_server_unavailable", "MCP server '" + spec.name()
+                + "' is not connected; it is being restarted");
+        }
+        Duration wait = Duration.between(Instant.now(), deadline);
+        if (wait.compareTo(settings.callTimeout()) > 0) {
+            wait = settings.callTimeout();
+        }
+        if (wait.isNegative() || wait.isZero()) {
+            throw new ToolException("mcp_timeout", "no time left to call MCP server '" + spec.name() + "'");
+        }
+        McpSchema.CallToolResult result;
+        try {
+            result = c.callTool(new McpSchema.CallToolRequest(tool, arguments)).block(wait);
+        } catch (RuntimeException e) {
+            Throwable cause = Exceptions.unwrap(e);
+            if (cause instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                throw new ToolException("mcp_cancelled", "the call to MCP server '" + spec.name()
+                    + "' was cancelled");
+            }
+            if (cause instanceof McpError error) {
+                String msg = error.getJsonRpcError() != null ? error.getJsonRpcError().message() : error.getMessage();
+                throw new ToolException("mcp_error", bound("MCP server '" + spec.name() + "': " + msg), e);
+            }
+            if (cause instanceof TimeoutException || (e instanceof IllegalStateException
+                && String.valueOf(e.getMessage()).startsWith("Timeout on blocking read"))) {
+                throw new ToolException("mcp_timeout", "MCP server '" + spec.name() + "' did not answer within "
+                    + wait.toMillis() + " ms", e);
+            }
+            throw new ToolException("mcp_call_failed", bound("MCP server '" + spec.name() + "' failed the call: "
+                + message(cause)), e);
+        }
+        if (result == null) {
+            throw new ToolException("mcp_call_failed", "MCP server '" + spec.name() + "' returned no result");
+        }
+        if (Boolean.TRUE.equals(result.isError())) {
+            String text = text(result.content());
+            throw new ToolException("mcp_tool_error", bound(text.isBlank()
+                ? "the MCP tool " + tool + " reported an error" : text));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("content", mapper.convertValue(result.content() == null ? List.of() : result.content(),
+            List.class));
+        if (result.structuredContent() != null) {
+            out.put("structuredContent", mapper.convertValue(result.structuredContent(), Object.class));
+        }
+        int size;
+        try {
+            size = mapper.writeValueAsString(out).length();
+        } catch (JsonProcessingException e) {
+            throw new ToolException("mcp_call_failed", "the result of MCP server '" + spec.name()
+                + "' is not JSON-compatible");
+        }
+        if (size > settings.maxResultChars()) {
+            throw new ToolException("mcp_result_too_large", "the result of " + tool + " from MCP server '"
+                + spec.name() + "' has " + size + " characters; at most " + settings.maxResultChars()
+                + " are accepted");
+        }
+        return out;
+    }
+
+    private static String text(List<McpSchema.Content> content) {
+        StringBuilder out = new StringBuilder();
+        if (content != null) {
+            for (McpSchema.Content part : content) {
+                if (part instanceof McpSchema.TextContent t && t.text() != null) {
+                    if (out.length() > 0) {
+                        out.append('\n');
+                    }
+                    out.append(t.text());
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    private String bound(String message) {
+        int max = settings.maxErrorChars();
+        return message.length() <= max ? message : message.substring(0, max - 1) + "…";
+    }
+
+    private static String message(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage();
+        return root.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+}
