@@ -68,7 +68,8 @@ class DistributionIT {
         List<Feature> features = features();
         assertThat(features).extracting(f -> f.file().getFileName().toString())
                 .containsExactlyInAnyOrder("agents.json", "base.json", "core.json", "guardrails.json", "http.json",
-                    "memory.json", "models.json", "observability.json", "store.json", "tools.json", "webconsole.json");
+                    "mcp.json", "memory.json", "models.json", "observability.json", "store.json", "tools.json",
+                    "webconsole.json");
         for (Feature f : features) {
             String name = f.file().getFileName().toString().replace(".json", "");
             assertThat(f.id()).startsWith("io.cuga:cuga-feature-" + name + ":").doesNotContain("${");

@@ -381,8 +381,9 @@ public final class McpServlet extends HttpServlet {
             if (desk != null) {
                 try {
                     Optional<Approval> approval = desk.get(id);
-                    if (approval.isPresent() && approval.get().status().decided()
-                        && (!approval.get().outcome().isEmpty() || approval.get().status() != Approval.Status.APPROVED)) {
+                    Approval a = approval.orElse(null);
+                    if (a != null && a.status().decided()
+                        && (!a.outcome().isEmpty() || a.status() != Approval.Status.APPROVED)) {
                         return approval;
                     }
                 } catch (RuntimeException e) {

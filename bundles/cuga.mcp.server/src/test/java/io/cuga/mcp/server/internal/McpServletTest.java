@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -100,7 +101,8 @@ class McpServletTest {
                 .containsExactlyInAnyOrder("calculator", "secret", "busy", "gated");
             McpSchema.Tool calculator = tools.stream().filter(t -> t.name().equals("calculator")).findFirst()
                 .orElseThrow();
-            assertThat(calculator.inputSchema()).extractingByKey("properties").asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP).containsKey("x");
+            assertThat(calculator.inputSchema()).extractingByKey("properties")
+                .asInstanceOf(InstanceOfAssertFactories.MAP).containsKey("x");
             assertThat(calculator.annotations().readOnlyHint()).isTrue();
             assertThat(calculator.meta()).containsEntry("io.cuga/risk", "READ");
             McpSchema.Tool secret = tools.stream().filter(t -> t.name().equals("secret")).findFirst().orElseThrow();
