@@ -147,6 +147,18 @@ class McpServletTest {
     }
 
     @Test
+    void aToolNoProfileSeesIsAProtocolErrorAndTheSessionGoesOn() {
+        try (McpSyncClient client = client(Doubles.AGENT, null)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.callTool(
+                new McpSchema.CallToolRequest("nosuchtool", Map.of())))
+                .isInstanceOf(io.modelcontextprotocol.spec.McpError.class).hasMessageContaining("Unknown tool");
+            assertThat(calls.seen).isEmpty();
+            assertThat(client.callTool(new McpSchema.CallToolRequest("calculator", Map.of("x", 1))).isError())
+                .isFalse();
+        }
+    }
+
+    @Test
     void aDenialIsAToolErrorNamingTheGuardrailAndReason() {
         try (McpSyncClient client = client(Doubles.AGENT, null)) {
             McpSchema.CallToolResult result = client.callTool(new McpSchema.CallToolRequest("secret", Map.of()));
