@@ -30,7 +30,18 @@ final class Auth {
      * @throws ApiException 401 without a valid token, 403 when its role is below {@code required}
      */
     static Identity identity(TokenAuthenticator authenticator, HttpServletRequest request, Role required) {
-        String token = bearer(request.getHeader("Authorization"));
+        return identity(authenticator, request.getHeader("Authorization"), required);
+    }
+
+    /**
+     * @param authenticator the token table
+     * @param authorization the Authorization header, or null
+     * @param required the least role the route accepts
+     * @return who the token belongs to
+     * @throws ApiException 401 without a valid token, 403 when its role is below {@code required}
+     */
+    static Identity identity(TokenAuthenticator authenticator, String authorization, Role required) {
+        String token = bearer(authorization);
         if (token == null) {
             throw new ApiException(401, "unauthorized", "a bearer token is required (Authorization: Bearer ...)",
                 Map.of(), Map.of("WWW-Authenticate", BEARER_CHALLENGE));
@@ -58,9 +69,25 @@ final class Auth {
      * @throws ApiException 401, 403 (role or profile), 400 {@code invalid_header}
      */
     static Caller caller(TokenAuthenticator authenticator, HttpServletRequest request, Role required) {
-        Identity identity = identity(authenticator, request, required);
+        return caller(authenticator, request.getHeader("Authorization"), request.getHeader(PROFILE_HEADER),
+            request.getHeader(SESSION_HEADER), required);
+    }
+
+    /**
+     * {@link #caller(TokenAuthenticator, HttpServletRequest, Role)} from the header values themselves.
+     *
+     * @param authenticator the token table
+     * @param authorization the Authorization header, or null
+     * @param requested the X-Cuga-Profile header, or null
+     * @param sessionHeader the X-Cuga-Session header, or null
+     * @param required the least role the route accepts
+     * @return the caller
+     * @throws ApiException 401, 403 (role or profile), 400 {@code invalid_header}
+     */
+    static Caller caller(TokenAuthenticator authenticator, String authorization, String requested,
+        String sessionHeader, Role required) {
+        Identity identity = identity(authenticator, authorization, required);
         String profile = identity.defaultProfile();
-        String requested = request.getHeader(PROFILE_HEADER);
         if (requested != null) {
             if (!Names.isProfile(requested)) {
                 throw new ApiException(400, "invalid_header",
@@ -73,7 +100,7 @@ final class Auth {
             }
             profile = requested;
         }
-        String session = request.getHeader(SESSION_HEADER);
+        String session = sessionHeader;
         if (session == null) {
             session = "";
         } else if (!Names.isSession(session)) {

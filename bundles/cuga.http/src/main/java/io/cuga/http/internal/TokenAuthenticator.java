@@ -20,16 +20,21 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.cuga.api.auth.AuthenticatedCaller;
+import io.cuga.api.auth.AuthenticationException;
+import io.cuga.api.auth.Authenticator;
+
 /**
  * Knows the accepted bearer tokens, from three sources: the environment ({@code AGENT_TOKEN},
  * {@code CUGA_APPROVER_TOKEN}, {@code CUGA_ADMIN_TOKEN}), the admin token the launcher generated under
  * {@code ${cuga.data}/secrets/admin.token} (only when {@code CUGA_ADMIN_TOKEN} is unset), and hashed entries in
  * configuration {@value #PID}. Only SHA-256 hashes are kept. A configuration change swaps the whole table at
- * once; requests in flight finish with the table they started with.
+ * once; requests in flight finish with the table they started with. It is also registered as
+ * {@link Authenticator}, so that other HTTP surfaces (the MCP server) authenticate callers exactly as this API does.
  */
-@Component(service = TokenAuthenticator.class, configurationPid = TokenAuthenticator.PID)
+@Component(service = {TokenAuthenticator.class, Authenticator.class}, configurationPid = TokenAuthenticator.PID)
 @Designate(ocd = TokenAuthenticator.Config.class)
-public final class TokenAuthenticator {
+public final class TokenAuthenticator implements Authenticator {
 
     /** The configuration PID. */
     static final String PID = "cuga.auth";
@@ -137,6 +142,19 @@ public final class TokenAuthenticator {
      */
     Identity authenticate(String token) {
         return table.authenticate(token);
+    }
+
+    @Override
+    public AuthenticatedCaller authenticate(String authorization, String profile, String session,
+        io.cuga.api.auth.Role required) throws AuthenticationException {
+        try {
+            Caller caller = Auth.caller(this, authorization, profile, session, Role.valueOf(required.name()));
+            return new AuthenticatedCaller(caller.identity().principal(),
+                io.cuga.api.auth.Role.valueOf(caller.identity().role().name()), caller.profile(), caller.session());
+        } catch (ApiException e) {
+            throw new AuthenticationException(e.status(), e.code(), e.getMessage(), e.details(),
+                e.headers().get("WWW-Authenticate"));
+        }
     }
 
     /** @return the current table */
