@@ -108,12 +108,22 @@ final class CugaServer implements AutoCloseable {
     }
 
     private static CugaServer start(Path javaHome, Map<String, String> env, ConfigChange change, boolean ready) {
+        return start(javaHome, env, change, ready, List.of());
+    }
+
+    /** Starts a server with more options for ./cuga start (e.g. --set key=value) and waits until it is ready. */
+    static CugaServer startWith(List<String> options, Map<String, String> env, ConfigChange change) {
+        return start(Paths.get(System.getProperty("java.home")), env, change, true, options);
+    }
+
+    private static CugaServer start(Path javaHome, Map<String, String> env, ConfigChange change, boolean ready,
+        List<String> options) {
         try {
             Path work = Files.createTempDirectory("cuga-e2e-");
             copyTree(root().resolve("runtime-config"), work.resolve("config"));
             change.apply(work.resolve("config"));
             Files.createDirectories(work.resolve("deploy"));
-            return launch(work, javaHome, env, ready);
+            return launch(work, javaHome, env, ready, options);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -122,20 +132,21 @@ final class CugaServer implements AutoCloseable {
     /** Starts a stopped server again on the same folders (and a new port). */
     static CugaServer restart(CugaServer stopped) {
         try {
-            return launch(stopped.work, stopped.javaHome, stopped.env, true);
+            return launch(stopped.work, stopped.javaHome, stopped.env, true, List.of());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static CugaServer launch(Path work, Path javaHome, Map<String, String> env, boolean ready)
-        throws IOException {
+    private static CugaServer launch(Path work, Path javaHome, Map<String, String> env, boolean ready,
+        List<String> options) throws IOException {
         {
             Path config = work.resolve("config");
             int port = freePort();
             List<String> command = new ArrayList<>(List.of(root().resolve("cuga").toString(), "start",
                 "--port", String.valueOf(port), "--data", work.resolve("data").toString(),
                 "--deploy", work.resolve("deploy").toString(), "--config", config.toString()));
+            command.addAll(options);
             ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("server.log").toFile()));

@@ -80,9 +80,11 @@ class DistributionIT {
     }
 
     @Test
-    void libHoldsTheLauncherAndTheFrameworkOnly() throws IOException {
+    void libHoldsTheLauncherTheFrameworkAndTheConfigurationParsersOnly() throws IOException {
         assertThat(jars(DIST.resolve("lib"))).extracting(p -> p.getFileName().toString().replaceAll("-[0-9].*", ""))
-                .containsExactlyInAnyOrder("cuga-launcher", "org.apache.felix.framework");
+                .containsExactlyInAnyOrder("cuga-launcher", "org.apache.felix.framework",
+                        // the layered configuration's parsers, which the launcher uses before the framework starts
+                        "snakeyaml", "jackson-dataformat-toml", "jackson-databind", "jackson-core", "jackson-annotations");
         assertThat(DIST.resolve(".stamp")).exists();
     }
 

@@ -2,6 +2,11 @@ package io.cuga.launcher;
 
 import io.cuga.launcher.Features.BundleRef;
 import io.cuga.launcher.Options.UsageException;
+import io.cuga.launcher.config.Modes;
+import io.cuga.launcher.config.Modes.ModeException;
+import io.cuga.launcher.config.Resolved;
+import io.cuga.launcher.config.Resolver;
+import io.cuga.launcher.config.Schema;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.HttpURLConnection;
@@ -62,6 +67,9 @@ public final class Main {
         } catch (UsageException e) {
             System.err.println("cuga: " + e.getMessage() + "\n" + Options.USAGE);
             code = 2;
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            code = 2;
         } catch (IOException | BundleException | RuntimeException e) {
             System.err.println("cuga: cannot start: " + e.getMessage());
             code = 1;
@@ -71,7 +79,44 @@ public final class Main {
         System.exit(code);
     }
 
-    private int run() throws IOException, BundleException, InterruptedException {
+    /** Configuration the server must not start with: the message is the lines to print. */
+    static final class ConfigException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ConfigException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Resolves the layered configuration (docs/configuration.md) and checks the mode; refuses a configuration
+     * with unknown keys or wrong types unless --lenient.
+     */
+    static String checkConfiguration(Options options, Map<String, String> env, Path cwd) throws IOException,
+            ConfigException {
+        Schema schema = Schema.fromFolders(List.of(options.home().resolve("repository"), options.deploy()));
+        Resolved resolved = Resolver.resolve(new Resolver.Inputs(options.config(), cwd, env, options.sets()), schema,
+                !options.lenient());
+        if (!resolved.problems().isEmpty()) {
+            StringBuilder sb = new StringBuilder();
+            for (Resolved.Problem p : resolved.problems()) {
+                sb.append(sb.length() == 0 ? "" : "\n").append("cuga: ")
+                        .append(options.lenient() ? "warning: configuration: " : "invalid configuration: ").append(p);
+            }
+            if (!options.lenient()) {
+                throw new ConfigException(sb + "\ncuga: not starting; ./cuga config explain lists the known keys"
+                        + " (--lenient starts anyway, ignoring these)");
+            }
+            System.err.println(sb);
+        }
+        try {
+            return Modes.check(options.mode(), resolved, env, options.config(), cwd);
+        } catch (ModeException e) {
+            throw new ConfigException("cuga: not starting: " + e.getMessage());
+        }
+    }
+
+    private int run() throws IOException, BundleException, InterruptedException, ConfigException {
         Path repository = options.home().resolve("repository");
         List<BundleRef> plan = Features.plan(Features.readAll(options.home().resolve("features")));
         List<BundleRef> missing = Features.missing(plan, repository);
@@ -86,6 +131,7 @@ public final class Main {
         }
         Files.createDirectories(options.data());
         Files.createDirectories(options.deploy());
+        String modeLine = checkConfiguration(options, System.getenv(), Paths.get("").toAbsolutePath());
         checkPortFree();
         Secrets secrets = new Secrets(options.data());
         String tokenWhere = secrets.adminToken(System.getenv());
@@ -118,6 +164,7 @@ public final class Main {
         handleSignals();
         Runtime.getRuntime().addShutdownHook(new Thread(this::stopAndWait, "cuga-shutdown"));
         banner(tokenWhere, console, installed.size(), finalLevel);
+        OUT.println("  " + modeLine);
 
         fw.start(); // Felix raises the start level to the final one before returning
         awaitHttp(installed, "cuga ready", STARTED);
@@ -150,6 +197,10 @@ public final class Main {
         p.put("cuga.data", data);
         p.put("cuga.deploy", options.deploy().toString());
         p.put("cuga.config", options.config().toString());
+        // the layered configuration: cuga.runtime re-resolves it in the framework with the same inputs
+        p.put("cuga.config.set", String.join("\n", options.sets()));
+        p.put("cuga.config.strict", Boolean.toString(!options.lenient()));
+        p.put("cuga.config.mode", options.mode());
         p.put("cuga.http.port", Integer.toString(options.port()));
         p.put("cuga.http.host", options.host());
         p.put("cuga.feature.bundles", plan.stream().map(b -> b.in(repository).toUri().toString())

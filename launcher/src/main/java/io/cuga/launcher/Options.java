@@ -1,13 +1,16 @@
 package io.cuga.launcher;
 
+import io.cuga.launcher.config.Modes;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The launcher's command line. Relative paths resolve against the working directory; omitted ones default to
  * folders of the distribution home ({@code data}, {@code deploy}, {@code runtime-config}).
  */
-record Options(Path home, Path data, Path deploy, Path config, String host, int port, boolean help) {
+record Options(Path home, Path data, Path deploy, Path config, String host, int port, boolean help,
+        List<String> sets, String mode, boolean lenient) {
 
     static final String USAGE = """
             usage: java -jar lib/cuga-launcher.jar [options]   (./cuga start passes these)
@@ -17,6 +20,9 @@ record Options(Path home, Path data, Path deploy, Path config, String host, int 
               --data DIR     data folder: logs, secrets, framework cache (default HOME/data)
               --deploy DIR   hot-deploy folder for bundle jars and .cfg files (default HOME/deploy)
               --config DIR   configuration folder, runtime-config (default HOME/runtime-config)
+              --set KEY=VAL  a configuration value above every other layer (repeatable; docs/configuration.md)
+              --mode M       local (default), service or mcp: what is checked before the start
+              --lenient      report unknown configuration keys and wrong types as warnings instead of refusing
               --help         this text""";
 
     /** A command line that cannot be used: the launcher exits 2. */
@@ -35,6 +41,9 @@ record Options(Path home, Path data, Path deploy, Path config, String host, int 
         Path config = null;
         String host = "127.0.0.1";
         int port = 8080;
+        List<String> sets = new ArrayList<>();
+        String mode = "local";
+        boolean lenient = false;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg;
@@ -45,9 +54,14 @@ record Options(Path home, Path data, Path deploy, Path config, String host, int 
                 value = arg.substring(eq + 1);
             }
             if (name.equals("--help") || name.equals("-h")) {
-                return new Options(null, null, null, null, host, port, true);
+                return new Options(null, null, null, null, host, port, true, List.of(), mode, false);
             }
-            if (!List.of("--home", "--port", "--host", "--data", "--deploy", "--config").contains(name)) {
+            if (name.equals("--lenient") && value == null) {
+                lenient = true;
+                continue;
+            }
+            if (!List.of("--home", "--port", "--host", "--data", "--deploy", "--config", "--set", "--mode")
+                    .contains(name)) {
                 throw new UsageException("unknown option '" + arg + "'");
             }
             if (value == null) {
@@ -65,6 +79,19 @@ record Options(Path home, Path data, Path deploy, Path config, String host, int 
                 case "--deploy" -> deploy = cwd.resolve(value).normalize();
                 case "--config" -> config = cwd.resolve(value).normalize();
                 case "--host" -> host = value;
+                case "--set" -> {
+                    if (value.indexOf('=') <= 0 || value.contains("\n")) {
+                        throw new UsageException("--set needs key=value, not '" + value + "'");
+                    }
+                    sets.add(value);
+                }
+                case "--mode" -> {
+                    if (!Modes.NAMES.contains(value)) {
+                        throw new UsageException("--mode is one of " + String.join(", ", Modes.NAMES) + ", not '"
+                                + value + "'");
+                    }
+                    mode = value;
+                }
                 default -> port = port(value);
             }
         }
@@ -76,7 +103,8 @@ record Options(Path home, Path data, Path deploy, Path config, String host, int 
         }
         return new Options(home, data != null ? data : home.resolve("data"),
                 deploy != null ? deploy : home.resolve("deploy"),
-                config != null ? config : home.resolve("runtime-config"), host, port, false);
+                config != null ? config : home.resolve("runtime-config"), host, port, false, List.copyOf(sets), mode,
+                lenient);
     }
 
     private static int port(String value) throws UsageException {

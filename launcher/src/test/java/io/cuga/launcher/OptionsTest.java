@@ -51,4 +51,20 @@ class OptionsTest {
     void helpWins() throws UsageException {
         assertThat(Options.parse(List.of("--port", "1", "--help", "--bogus"), CWD, HOME).help()).isTrue();
     }
+
+    @Test
+    void setsRepeatModeAndLenientAreParsed() throws UsageException {
+        Options o = Options.parse(List.of("--set", "a.b=1", "--set=c.d=x=y", "--mode", "service", "--lenient"), CWD,
+                HOME);
+        assertThat(o.sets()).containsExactly("a.b=1", "c.d=x=y");
+        assertThat(o.mode()).isEqualTo("service");
+        assertThat(o.lenient()).isTrue();
+        Options d = Options.parse(List.of(), CWD, HOME);
+        assertThat(d.mode()).isEqualTo("local");
+        assertThat(d.lenient()).isFalse();
+        assertThatThrownBy(() -> Options.parse(List.of("--set", "novalue"), CWD, HOME))
+                .hasMessage("--set needs key=value, not 'novalue'");
+        assertThatThrownBy(() -> Options.parse(List.of("--mode", "cloud"), CWD, HOME))
+                .hasMessage("--mode is one of local, service, mcp, not 'cloud'");
+    }
 }

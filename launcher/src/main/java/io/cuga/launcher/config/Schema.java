@@ -1,0 +1,198 @@
+package io.cuga.launcher.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/**
+ * The known configuration keys and their types: the metatype ({@code OSGI-INF/metatype/*.xml}) of the bundle jars
+ * of the distribution, read without a framework. A key is {@code <pid>.<attribute id>}; the PID is the longest
+ * known PID the key starts with. Friendly aliases ({@link #ALIASES}) name a few keys the way the seed did.
+ */
+public final class Schema {
+
+    /** One attribute of a PID's metatype. {@code cardinality} 0 is a single value, anything else a list. */
+    public record Attr(String pid, String id, String type, int cardinality, String defaultValue) {
+
+        public String key() {
+            return pid + "." + id;
+        }
+
+        public boolean multi() {
+            return cardinality != 0;
+        }
+
+        public boolean password() {
+            return "password".equalsIgnoreCase(type);
+        }
+    }
+
+    /** Friendly names (alias to canonical key); documented in docs/configuration.md. */
+    public static final Map<String, String> ALIASES;
+
+    static {
+        Map<String, String> a = new LinkedHashMap<>();
+        a.put("agent.llm.model", "cuga.model.openai.model");
+        a.put("agent.llm.base_url", "cuga.model.openai.base.url");
+        a.put("agent.llm.api_key", "cuga.model.openai.api.key");
+        a.put("agent.llm.api_key_file", "cuga.model.openai.api.key.file");
+        a.put("agent.llm.timeout_ms", "cuga.model.openai.timeout.millis");
+        a.put("agent.llm.max_retries", "cuga.model.openai.max.retries");
+        ALIASES = Collections.unmodifiableMap(a);
+    }
+
+    private final Map<String, Map<String, Attr>> pids = new TreeMap<>();
+
+    /** Reads the metatype of every jar directly in the given folders or below them (missing folders are skipped). */
+    public static Schema fromFolders(List<Path> folders) throws IOException {
+        Schema schema = new Schema();
+        for (Path folder : folders) {
+            if (folder == null || !Files.isDirectory(folder)) {
+                continue;
+            }
+            List<Path> jars;
+            try (Stream<Path> s = Files.walk(folder, 8)) {
+                jars = s.filter(p -> p.getFileName().toString().endsWith(".jar") && Files.isRegularFile(p))
+                        .sorted().toList();
+            }
+            for (Path jar : jars) {
+                schema.addJar(jar);
+            }
+        }
+        return schema;
+    }
+
+    void addJar(Path jar) throws IOException {
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+            Enumeration<? extends ZipEntry> entries = zip.entries();
+            while (entries.hasMoreElements()) {
+                ZipEntry e = entries.nextElement();
+                if (!e.isDirectory() && e.getName().startsWith("OSGI-INF/metatype/")
+                        && e.getName().endsWith(".xml")) {
+                    try (InputStream in = zip.getInputStream(e)) {
+                        addMetatype(in);
+                    } catch (IOException | RuntimeException ex) {
+                        throw new IOException("unreadable metatype " + e.getName() + " in " + jar + ": "
+                                + ex.getMessage(), ex);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Adds the PIDs designated in one metatype document (factory PIDs are not addressable by key). */
+    public void addMetatype(InputStream xml) throws IOException {
+        Document doc;
+        try {
+            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            DocumentBuilder b = f.newDocumentBuilder();
+            doc = b.parse(xml);
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        Map<String, List<Element>> ocds = new HashMap<>();
+        NodeList ocdNodes = doc.getElementsByTagName("OCD");
+        for (int i = 0; i < ocdNodes.getLength(); i++) {
+            Element ocd = (Element) ocdNodes.item(i);
+            List<Element> ads = new ArrayList<>();
+            NodeList adNodes = ocd.getElementsByTagName("AD");
+            for (int j = 0; j < adNodes.getLength(); j++) {
+                ads.add((Element) adNodes.item(j));
+            }
+            ocds.put(ocd.getAttribute("id"), ads);
+        }
+        NodeList designates = doc.getElementsByTagName("Designate");
+        for (int i = 0; i < designates.getLength(); i++) {
+            Element d = (Element) designates.item(i);
+            String pid = d.getAttribute("pid");
+            if (pid.isEmpty() || !d.getAttribute("factoryPid").isEmpty()) {
+                continue;
+            }
+            NodeList objects = d.getElementsByTagName("Object");
+            for (int j = 0; j < objects.getLength(); j++) {
+                List<Element> ads = ocds.get(((Element) objects.item(j)).getAttribute("ocdref"));
+                if (ads == null) {
+                    continue;
+                }
+                Map<String, Attr> attrs = pids.computeIfAbsent(pid, k -> new TreeMap<>());
+                for (Element ad : ads) {
+                    String card = ad.getAttribute("cardinality");
+                    int cardinality = card.isEmpty() ? 0 : Integer.parseInt(card.trim());
+                    String type = ad.getAttribute("type").isEmpty() ? "String" : ad.getAttribute("type");
+                    attrs.put(ad.getAttribute("id"), new Attr(pid, ad.getAttribute("id"), type, cardinality,
+                            ad.hasAttribute("default") ? ad.getAttribute("default") : null));
+                }
+            }
+        }
+    }
+
+    /** Adds one attribute by hand (tests). */
+    public Schema add(String pid, String id, String type, int cardinality, String defaultValue) {
+        pids.computeIfAbsent(pid, k -> new TreeMap<>()).put(id, new Attr(pid, id, type, cardinality, defaultValue));
+        return this;
+    }
+
+    /** The canonical key of a key or alias. */
+    public static String canonical(String key) {
+        return ALIASES.getOrDefault(key, key);
+    }
+
+    /** The longest known PID that the key starts with, or null. */
+    public String pidOf(String key) {
+        String best = null;
+        for (String pid : pids.keySet()) {
+            if (key.startsWith(pid + ".") && (best == null || pid.length() > best.length())) {
+                best = pid;
+            }
+        }
+        return best;
+    }
+
+    /** The attribute a (canonical) key addresses, or null when it is unknown. */
+    public Attr attr(String key) {
+        String pid = pidOf(key);
+        return pid == null ? null : pids.get(pid).get(key.substring(pid.length() + 1));
+    }
+
+    public boolean knowsPid(String pid) {
+        return pids.containsKey(pid);
+    }
+
+    /** Every known attribute, sorted by key. */
+    public List<Attr> attrs() {
+        List<Attr> all = new ArrayList<>();
+        pids.values().forEach(m -> all.addAll(m.values()));
+        all.sort((x, y) -> x.key().compareTo(y.key()));
+        return all;
+    }
+
+    /** Values of keys whose last part names a password, token, key or secret are shown masked. */
+    public static boolean secretKey(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        return k.contains("password") || k.contains("token") || k.contains("key") || k.contains("secret");
+    }
+
+}
