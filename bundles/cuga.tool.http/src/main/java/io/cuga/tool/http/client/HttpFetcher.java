@@ -1,4 +1,4 @@
-package io.cuga.tool.http.internal;
+package io.cuga.tool.http.client;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -63,14 +63,14 @@ import io.cuga.api.tool.ToolException;
  * <p>A client is built per call (connections are never shared between calls or profiles), redirects are
  * followed here, never by the client, and retries happen here, only for idempotent methods.
  */
-final class HttpFetcher {
+public final class HttpFetcher {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpFetcher.class);
 
-    static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
-    static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS");
+    public static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+    public static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS");
     /** Headers the client owns: framing, connection management, and the host the egress check was made for. */
-    static final Set<String> FORBIDDEN_HEADERS = Set.of("host", "content-length", "transfer-encoding", "connection",
+    public static final Set<String> FORBIDDEN_HEADERS = Set.of("host", "content-length", "transfer-encoding", "connection",
         "upgrade", "te", "trailer", "keep-alive", "proxy-connection", "proxy-authorization", "expect",
         "http2-settings");
     private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "cookie", "proxy-authorization");
@@ -92,14 +92,18 @@ final class HttpFetcher {
      * @param maxBackoffMillis longest wait, and longest Retry-After honoured
      * @param userAgent the default User-Agent
      */
-    record Settings(long connectTimeoutMillis, long readTimeoutMillis, long maxResponseBytes, int maxRedirects,
+    public record Settings(long connectTimeoutMillis, long readTimeoutMillis, long maxResponseBytes, int maxRedirects,
         int maxAttempts, long backoffMillis, long maxBackoffMillis, String userAgent) {
 
-        static Settings of(HttpToolConfig config) {
-            return new Settings(Math.max(1, config.connect_timeout_millis()), Math.max(1, config.read_timeout_millis()),
-                Math.max(0, config.max_response_bytes()), Math.max(0, config.max_redirects()),
-                Math.max(1, config.max_attempts()), Math.max(0, config.retry_backoff_millis()),
-                Math.max(0, config.retry_backoff_max_millis()), config.user_agent());
+        /** Clamps the values to their smallest sensible ones (timeouts and attempts at least 1, the rest at least 0). */
+        public Settings {
+            connectTimeoutMillis = Math.max(1, connectTimeoutMillis);
+            readTimeoutMillis = Math.max(1, readTimeoutMillis);
+            maxResponseBytes = Math.max(0, maxResponseBytes);
+            maxRedirects = Math.max(0, maxRedirects);
+            maxAttempts = Math.max(1, maxAttempts);
+            backoffMillis = Math.max(0, backoffMillis);
+            maxBackoffMillis = Math.max(0, maxBackoffMillis);
         }
     }
 
@@ -111,7 +115,7 @@ final class HttpFetcher {
      * @param headers request headers
      * @param body the body, or null
      */
-    record Request(String method, String url, Map<String, String> headers, String body) {
+    public record Request(String method, String url, Map<String, String> headers, String body) {
     }
 
     /** The end of one exchange: a redirect to follow, a status to retry, or the result. */
@@ -126,14 +130,23 @@ final class HttpFetcher {
      * @param settings the limits
      * @param sslContext trust for HTTPS (the JVM's default trust store in the server)
      */
-    HttpFetcher(Settings settings, SSLContext sslContext) {
+    public HttpFetcher(Settings settings, SSLContext sslContext) {
         this.settings = settings;
         ClientTlsStrategyBuilder builder = ClientTlsStrategyBuilder.create().setSslContext(sslContext);
         builder.setHostVerificationPolicy(HostnameVerificationPolicy.BOTH);
         this.tls = builder.buildClassic();
     }
 
-    Settings settings() {
+    /** @return the JVM's default TLS context (its default trust store) */
+    public static SSLContext defaultTls() {
+        try {
+            return SSLContext.getDefault();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no TLS implementation in this JVM", e);
+        }
+    }
+
+    public Settings settings() {
         return settings;
     }
 
@@ -146,7 +159,7 @@ final class HttpFetcher {
      * @return {@code {status, headers, body, base64, truncated, url, redirects}}
      * @throws ToolException {@code egress_denied} and the other codes of the README
      */
-    Map<String, Object> fetch(Request request, ToolCall call, EgressGuard guard) throws ToolException {
+    public Map<String, Object> fetch(Request request, ToolCall call, EgressGuard guard) throws ToolException {
         String method = request.method() == null ? "" : request.method().toUpperCase(Locale.ROOT);
         if (!METHODS.contains(method)) {
             throw new ToolException("invalid_arguments", "the method must be one of DELETE, GET, HEAD, OPTIONS, "
