@@ -118,6 +118,25 @@ public final class HttpFetcher {
     public record Request(String method, String url, Map<String, String> headers, String body) {
     }
 
+    /**
+     * What a request runs under: the profile whose egress rules apply, a deadline, and a cancellation flag.
+     *
+     * @param profile the policy profile
+     * @param deadline when to give up, or null for none (the timeouts still apply)
+     * @param cancel whether the request should stop
+     */
+    public record Scope(String profile, Instant deadline, java.util.function.BooleanSupplier cancel) {
+
+        /** @return the scope of a tool call */
+        public static Scope of(ToolCall call) {
+            return new Scope(call.profile(), call.deadline(), call::cancelled);
+        }
+
+        boolean cancelled() {
+            return cancel != null && cancel.getAsBoolean();
+        }
+    }
+
     /** The end of one exchange: a redirect to follow, a status to retry, or the result. */
     private record Outcome(int status, String location, Long retryAfterSeconds, Map<String, Object> result,
         boolean retryable) {
@@ -160,6 +179,19 @@ public final class HttpFetcher {
      * @throws ToolException {@code egress_denied} and the other codes of the README
      */
     public Map<String, Object> fetch(Request request, ToolCall call, EgressGuard guard) throws ToolException {
+        return fetch(request, Scope.of(call), guard);
+    }
+
+    /**
+     * Runs a request under the egress rules of a profile, outside a tool call (a document a bundle loads).
+     *
+     * @param request what to send
+     * @param call the profile whose egress rules apply, the deadline and the cancellation
+     * @param guard the egress guard, or null when none is installed (then nothing connects)
+     * @return as {@link #fetch(Request, ToolCall, EgressGuard)}
+     * @throws ToolException as {@link #fetch(Request, ToolCall, EgressGuard)}
+     */
+    public Map<String, Object> fetch(Request request, Scope call, EgressGuard guard) throws ToolException {
         String method = request.method() == null ? "" : request.method().toUpperCase(Locale.ROOT);
         if (!METHODS.contains(method)) {
             throw new ToolException("invalid_arguments", "the method must be one of DELETE, GET, HEAD, OPTIONS, "
@@ -249,7 +281,7 @@ public final class HttpFetcher {
         return out;
     }
 
-    private CloseableHttpClient client(CheckedResolver resolver, ToolCall call) {
+    private CloseableHttpClient client(CheckedResolver resolver, Scope call) {
         long connect = Math.max(1, Math.min(settings.connectTimeoutMillis(), remainingMillis(call)));
         return HttpClients.custom()
             .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
@@ -272,7 +304,7 @@ public final class HttpFetcher {
     }
 
     private Outcome withRetries(CloseableHttpClient client, CheckedResolver resolver, String method, URI uri,
-        Map<String, String> headers, String body, ToolCall call) throws ToolException {
+        Map<String, String> headers, String body, Scope call) throws ToolException {
         for (int attempt = 1;; attempt++) {
             checkCancelled(call);
             boolean mayRetry = IDEMPOTENT.contains(method) && attempt < settings.maxAttempts();
@@ -320,7 +352,7 @@ public final class HttpFetcher {
 
     /** One exchange: a redirect to follow, or a result (retryable for 502, 503 and 504). */
     private Outcome once(CloseableHttpClient client, String method, URI uri, Map<String, String> headers, String body,
-        ToolCall call) throws IOException, ToolException {
+        Scope call) throws IOException, ToolException {
         long remaining = remainingMillis(call);
         if (remaining <= 0) {
             throw new ToolException("timeout", "the call's deadline passed before " + TargetUrl.redact(uri) + " answered");
@@ -358,7 +390,7 @@ public final class HttpFetcher {
     }
 
     private Map<String, Object> result(HttpUriRequestBase request, ClassicHttpResponse response, String method,
-        ToolCall call) throws IOException, ToolException {
+        Scope call) throws IOException, ToolException {
         Map<String, Object> headers = new LinkedHashMap<>();
         for (Header header : response.getHeaders()) {
             String name = header.getName().toLowerCase(Locale.ROOT);
@@ -468,7 +500,7 @@ public final class HttpFetcher {
     }
 
     /** @return the wait before the next attempt, or -1 when there is no time for one */
-    private long backoff(int attempt, Long retryAfterSeconds, ToolCall call) {
+    private long backoff(int attempt, Long retryAfterSeconds, Scope call) {
         long wait = Math.min(settings.maxBackoffMillis(), settings.backoffMillis() << Math.min(20, attempt - 1));
         if (retryAfterSeconds != null) {
             long asked = retryAfterSeconds * 1000;
@@ -480,7 +512,7 @@ public final class HttpFetcher {
         return wait < remainingMillis(call) - 1 ? wait : -1;
     }
 
-    private static void sleep(long millis, ToolCall call) throws ToolException {
+    private static void sleep(long millis, Scope call) throws ToolException {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
@@ -490,13 +522,13 @@ public final class HttpFetcher {
         checkCancelled(call);
     }
 
-    private static void checkCancelled(ToolCall call) throws ToolException {
+    private static void checkCancelled(Scope call) throws ToolException {
         if (call.cancelled() || Thread.currentThread().isInterrupted()) {
             throw new ToolException("cancelled", "the call was cancelled");
         }
     }
 
-    private static long remainingMillis(ToolCall call) {
+    private static long remainingMillis(Scope call) {
         Instant deadline = call.deadline();
         return deadline == null ? Long.MAX_VALUE : Duration.between(Instant.now(), deadline).toMillis();
     }
