@@ -69,9 +69,12 @@ class OpenApiToolsTest {
         String base = "http://127.0.0.1:" + shop.getAddress().getPort() + "/api";
         server = CugaServer.start(config -> {
             Files.writeString(config.resolve("shop.json"), SPEC, StandardCharsets.UTF_8);
-            Files.writeString(config.resolve("shop.token"), "shop-secret-token\n", StandardCharsets.UTF_8);
+            // the token outside the config folder (a relative token file would resolve against the data folder)
+            java.nio.file.Path token = config.getParent().resolve("shop.token");
+            Files.writeString(token, "shop-secret-token\n", StandardCharsets.UTF_8);
             Files.writeString(config.resolve("cuga.tool.openapi-shop.cfg"), "name = shop\nspec = shop.json\n"
-                + "base.url = " + base + "\nauth = bearer\nauth.token.file = shop.token\n", StandardCharsets.UTF_8);
+                + "base.url = " + base + "\nauth = bearer\nauth.token.file = " + token + "\n",
+                StandardCharsets.UTF_8);
             // a service whose base URL the policy does not allow: its tools exist, its calls are denied
             Files.writeString(config.resolve("cuga.tool.openapi-far.cfg"), "name = far\nspec = shop.json\n"
                 + "base.url = http://10.255.255.1:9/api\ninclude = getItem\n", StandardCharsets.UTF_8);

@@ -41,7 +41,7 @@ public @interface OpenApiConfig {
     String auth_token_env() default "";
 
     @AttributeDefinition(name = "Token file", description = "A file holding the token (trailing whitespace "
-        + "dropped; relative paths resolve against the runtime-config directory).", required = false)
+        + "dropped; relative paths resolve against the data directory, e.g. secrets/github.token).", required = false)
     String auth_token_file() default "";
 
     @AttributeDefinition(name = "API key header", description = "The header that carries the key (auth = api_key).")

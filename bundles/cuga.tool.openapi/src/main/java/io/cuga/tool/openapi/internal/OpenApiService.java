@@ -57,9 +57,11 @@ public class OpenApiService {
     @Activate
     public OpenApiService(BundleContext context, OpenApiConfig config, @Reference EgressGuard guard) {
         String configDir = context.getProperty("cuga.config");
+        String dataDir = context.getProperty("cuga.data");
         Loaded loaded;
         try {
-            loaded = load(config, configDir == null ? null : Path.of(configDir), guard);
+            loaded = load(config, configDir == null ? null : Path.of(configDir),
+                dataDir == null ? null : Path.of(dataDir), guard);
         } catch (IllegalArgumentException e) {
             LOG.error("OpenAPI service '{}' ({}) not loaded: {}", config.name(), config.spec(), e.getMessage());
             throw e;
@@ -91,10 +93,12 @@ public class OpenApiService {
     /**
      * Reads the document and builds the tools (no registration).
      *
+     * @param configDir the directory a relative spec path resolves against (cuga.config)
+     * @param dataDir the directory a relative token file resolves against (cuga.data)
      * @throws IllegalArgumentException for a configuration or document that cannot be used, with the reason
      */
-    static Loaded load(OpenApiConfig config, Path configDir, EgressGuard guard) {
-        ServiceSettings settings = new ServiceSettings(config, configDir, System::getenv);
+    static Loaded load(OpenApiConfig config, Path configDir, Path dataDir, EgressGuard guard) {
+        ServiceSettings settings = new ServiceSettings(config, dataDir, System::getenv);
         HttpFetcher.Settings limits = new HttpFetcher.Settings(config.connect_timeout_millis(),
             config.read_timeout_millis(), config.max_response_bytes(), 5, 3, 200, 5_000, "cuga-openapi/1.0");
         HttpFetcher fetcher = new HttpFetcher(limits, HttpFetcher.defaultTls());

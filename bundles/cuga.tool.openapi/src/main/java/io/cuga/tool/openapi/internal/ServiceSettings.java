@@ -31,10 +31,10 @@ final class ServiceSettings {
 
     /**
      * @param config the configuration
-     * @param configDir the runtime-config directory relative paths resolve against (may be null)
+     * @param dataDir the data directory a relative token file resolves against (may be null)
      * @param env the environment (System::getenv in the server)
      */
-    ServiceSettings(OpenApiConfig config, Path configDir, Function<String, String> env) {
+    ServiceSettings(OpenApiConfig config, Path dataDir, Function<String, String> env) {
         name = config.name() == null ? "" : config.name().trim();
         if (!SERVICE_NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("name '" + name + "' must match " + SERVICE_NAME.pattern());
@@ -50,21 +50,20 @@ final class ServiceSettings {
         switch (kind) {
             case "", "none" -> {
             }
-            case "bearer" -> auth.put("Authorization", "Bearer " + secret(config, configDir, env));
+            case "bearer" -> auth.put("Authorization", "Bearer " + secret(config, dataDir, env));
             case "api_key", "apikey", "api-key" -> {
                 String header = config.auth_header() == null ? "" : config.auth_header().trim();
                 if (!HEADER_NAME.matcher(header).matches()) {
                     throw new IllegalArgumentException("auth.header '" + header + "' is not a header name");
                 }
-                auth.put(header, secret(config, configDir, env));
+                auth.put(header, secret(config, dataDir, env));
             }
             default -> throw new IllegalArgumentException("auth '" + kind + "' must be none, bearer or api_key");
         }
-        include = globs(config.include() == null || config.include().length == 0 ? new String[] {"*"}
-            : config.include());
+        include = globs(split(config.include()).isEmpty() ? new String[] {"*"} : config.include());
         exclude = globs(config.exclude() == null ? new String[0] : config.exclude());
         risk = new ArrayList<>();
-        for (String entry : config.risk() == null ? new String[0] : config.risk()) {
+        for (String entry : split(config.risk())) {
             if (entry == null || entry.isBlank()) {
                 continue;
             }
@@ -101,7 +100,7 @@ final class ServiceSettings {
         return path.isAbsolute() || configDir == null ? path : configDir.resolve(path);
     }
 
-    private static String secret(OpenApiConfig config, Path configDir, Function<String, String> env) {
+    private static String secret(OpenApiConfig config, Path dataDir, Function<String, String> env) {
         String inline = config.auth_token() == null ? "" : config.auth_token().trim();
         String variable = config.auth_token_env() == null ? "" : config.auth_token_env().trim();
         String file = config.auth_token_file() == null ? "" : config.auth_token_file().trim();
@@ -115,7 +114,7 @@ final class ServiceSettings {
                     + " is not set");
             }
         } else if (!file.isEmpty()) {
-            Path path = resolve(configDir, file);
+            Path path = resolve(dataDir, file);
             try {
                 value = Files.readString(path, StandardCharsets.UTF_8);
             } catch (IOException e) {
@@ -138,9 +137,23 @@ final class ServiceSettings {
 
     private static List<Pattern> globs(String[] given) {
         List<Pattern> out = new ArrayList<>();
-        for (String glob : given) {
-            if (glob != null && !glob.isBlank()) {
-                out.add(glob(glob.trim()));
+        for (String glob : split(given)) {
+            out.add(glob(glob));
+        }
+        return out;
+    }
+
+    /** @return the entries, each also split at commas (a .cfg file gives a list as one comma-separated value) */
+    static List<String> split(String[] given) {
+        List<String> out = new ArrayList<>();
+        for (String value : given == null ? new String[0] : given) {
+            if (value == null) {
+                continue;
+            }
+            for (String part : value.split(",")) {
+                if (!part.isBlank()) {
+                    out.add(part.trim());
+                }
             }
         }
         return out;

@@ -58,7 +58,7 @@ class OpenApiLoopbackTest {
     void aDocumentFetchedThroughEgressBecomesToolsThatCallTheService() throws Exception {
         OpenApiService.Loaded loaded = OpenApiService.load(Configs.of("name", "items", "spec",
             server.base() + "/openapi.json", "auth", "bearer", "auth_token", "tok-123456", "max_response_bytes", 1000L),
-            dir, loopback);
+            dir, dir, loopback);
         assertThat(loaded.baseUrl()).isEqualTo(server.base() + "/api");
         assertThat(loaded.problems()).isEmpty();
         Map<String, OperationTool> tools = tools(loaded);
@@ -83,7 +83,7 @@ class OpenApiLoopbackTest {
     void errorStatusesBecomeToolErrorsWithAnExcerptAndNoCredential() throws Exception {
         Map<String, OperationTool> tools = tools(OpenApiService.load(Configs.of("name", "items", "spec",
             server.base() + "/openapi.json", "auth", "bearer", "auth_token", "tok-123456", "max_response_bytes", 1000L),
-            dir, loopback));
+            dir, dir, loopback));
         ToolException missing = catchThrowableOfType(ToolException.class, () -> call(tools.get("items_getItem"),
             "id", "missing"));
         assertThat(missing.code()).isEqualTo("upstream_error");
@@ -101,7 +101,7 @@ class OpenApiLoopbackTest {
         Files.writeString(dir.resolve("items.key"), "key-from-file\n");
         Map<String, OperationTool> tools = tools(OpenApiService.load(Configs.of("name", "items", "spec",
             server.base() + "/openapi.json", "auth", "api_key", "auth_header", "X-API-Key", "auth_token_file",
-            "items.key"), dir, loopback));
+            "items.key"), dir, dir, loopback));
         @SuppressWarnings("unchecked")
         Map<String, Object> who = (Map<String, Object>) call(tools.get("items_whoami"));
         assertThat(who.get("apiKey")).isEqualTo("key-from-file");
@@ -112,13 +112,13 @@ class OpenApiLoopbackTest {
     void egressThatDoesNotAllowTheHostStopsTheFetchAndEveryCall() throws Exception {
         EgressGuard elsewhere = Egress.guard("schemes", List.of("http", "https"), "allow_cidrs", List.of("10.0.0.0/8"));
         assertThatThrownBy(() -> OpenApiService.load(Configs.of("name", "items", "spec",
-            server.base() + "/openapi.json"), dir, elsewhere))
+            server.base() + "/openapi.json"), dir, dir, elsewhere))
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("spec cannot be fetched: egress denied by rule 'domain_not_allowed'");
         EgressGuard httpsOnly = Egress.guard("schemes", List.of("https"), "allow_cidrs", List.of("127.0.0.0/8"));
         Files.copy(OpenApiLoopbackTest.class.getResourceAsStream("/items.json"), dir.resolve("items.json"));
         Map<String, OperationTool> tools = tools(OpenApiService.load(Configs.of("name", "items", "spec", "items.json",
-            "base_url", server.base() + "/api"), dir, httpsOnly));
+            "base_url", server.base() + "/api"), dir, dir, httpsOnly));
         ToolException denied = catchThrowableOfType(ToolException.class, () -> call(tools.get("items_getItem"),
             "id", "1"));
         assertThat(denied.code()).isEqualTo("egress_denied");
@@ -129,16 +129,17 @@ class OpenApiLoopbackTest {
     @Test
     void aDocumentThatCannotBeUsedIsAClearError() throws Exception {
         assertThatThrownBy(() -> OpenApiService.load(Configs.of("name", "items", "spec", "nowhere.yaml"), dir,
-            loopback)).hasMessageContaining("nowhere.yaml cannot be read (NoSuchFileException)");
+            dir, loopback)).hasMessageContaining("nowhere.yaml cannot be read (NoSuchFileException)");
         Files.copy(OpenApiLoopbackTest.class.getResourceAsStream("/items.json"), dir.resolve("items.json"));
         assertThatThrownBy(() -> OpenApiService.load(Configs.of("name", "items", "spec", "items.json"), dir,
-            loopback)).hasMessageContaining("the server URL '/api' is relative: set base.url");
+            dir, loopback)).hasMessageContaining("the server URL '/api' is relative: set base.url");
         assertThatThrownBy(() -> OpenApiService.load(Configs.of("name", "items", "spec",
-            server.base() + "/nothing.json"), dir, loopback)).hasMessageContaining("answered 404");
+            server.base() + "/nothing.json"), dir, dir, loopback)).hasMessageContaining("answered 404");
         assertThatThrownBy(() -> OpenApiService.load(Configs.of("name", "bad name", "spec", "items.json"), dir,
-            loopback)).hasMessageContaining("name 'bad name' must match");
+            dir, loopback)).hasMessageContaining("name 'bad name' must match");
         assertThatThrownBy(() -> OpenApiService.load(Configs.of("name", "items", "spec", "items.json", "base_url",
-            "http://127.0.0.1:1/api", "auth", "bearer", "auth_token_env", "CUGA_TEST_UNSET_VARIABLE"), dir, loopback))
+            "http://127.0.0.1:1/api", "auth", "bearer", "auth_token_env", "CUGA_TEST_UNSET_VARIABLE"), dir, dir,
+            loopback))
             .hasMessageContaining("CUGA_TEST_UNSET_VARIABLE is not set");
     }
 }

@@ -218,8 +218,8 @@ class SpecImporterTest {
     @Test
     void selectionAndRiskOverridesApply() throws Exception {
         ServiceSettings settings = new ServiceSettings(Configs.of("name", "petstore", "spec", "x",
-            "include", new String[] {"*Pet*", "getInventory"}, "exclude", new String[] {"petstore_deletePet"},
-            "risk", new String[] {"addPet=FINANCIAL", "*ById=EXTERNAL"}), null, name -> null);
+            "include", new String[] {"*Pet*, getInventory"}, "exclude", new String[] {"petstore_deletePet"},
+            "risk", new String[] {"addPet=FINANCIAL,*ById=EXTERNAL"}), null, name -> null);
         SpecImporter.Result result = SpecImporter.read(resource("petstore3.yaml"), "petstore", settings::selected,
             settings::riskOf);
         Map<String, Operation> ops = byName(result);
