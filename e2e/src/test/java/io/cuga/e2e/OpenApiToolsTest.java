@@ -81,7 +81,7 @@ class OpenApiToolsTest {
             // a service whose document is missing: reported, and the others are not affected
             Files.writeString(config.resolve("cuga.tool.openapi-gone.cfg"), "name = gone\nspec = gone.json\n",
                 StandardCharsets.UTF_8);
-            Files.writeString(config.resolve("cuga.allowlist.cfg"), "tools = calculator, shop_*, far_*\n"
+            Files.writeString(config.resolve("cuga.allowlist.cfg"), "tools = calculator, shop_*, far_*, late_*\n"
                 + "bundles = cuga.tool.*\n", StandardCharsets.UTF_8);
             Files.writeString(config.resolve("policies/default.yaml"), POLICY, StandardCharsets.UTF_8);
         });
@@ -173,6 +173,24 @@ class OpenApiToolsTest {
         assertThat(denial.path("code").asText()).isEqualTo("policy_denied");
         assertThat(denial.path("details").path("guardrail").asText()).isEqualTo("egress");
         assertThat(seen).hasSize(before);
+    }
+
+    @Test
+    void aServiceAddedEditedAndRemovedAtRunTimeChangesItsTools() throws Exception {
+        java.nio.file.Path file = server.config.resolve("cuga.tool.openapi-late.cfg");
+        Files.writeString(file, "name = late\nspec = shop.json\nbase.url = http://127.0.0.1:1/api\n"
+            + "include = getItem\n", StandardCharsets.UTF_8);
+        assertThat(poll(Duration.ofSeconds(20), () -> server.toolNames().contains("late_getItem")))
+            .as(server.toolNames().toString()).isTrue();
+        assertThat(server.toolNames()).doesNotContain("late_createItem");
+        Files.writeString(file, "name = late\nspec = shop.json\nbase.url = http://127.0.0.1:1/api\n"
+            + "include = createItem\nrisk = createItem=FINANCIAL\n", StandardCharsets.UTF_8);
+        assertThat(poll(Duration.ofSeconds(20), () -> server.toolNames().contains("late_createItem")
+            && !server.toolNames().contains("late_getItem"))).as(server.toolNames().toString()).isTrue();
+        Files.delete(file);
+        assertThat(poll(Duration.ofSeconds(20), () -> server.toolNames().stream().noneMatch(n -> n.startsWith("late_"))))
+            .as(server.toolNames().toString()).isTrue();
+        assertThat(server.toolNames()).contains("shop_getItem", "shop_createItem");
     }
 
     @Test
