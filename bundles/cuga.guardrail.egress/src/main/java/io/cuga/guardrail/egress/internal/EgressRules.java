@@ -46,12 +46,20 @@ final class EgressRules implements Guardrail.Rules {
     @Override
     public Decision check(GuardedCall call) {
         for (String argument : call.tool().outbound()) {
+            if (argument.contains("://")) {
+                // a fixed target (a tool that always calls one service, such as an OpenAPI operation)
+                Decision denied = checkArgument(argument, argument, true);
+                if (denied != null) {
+                    return denied;
+                }
+                continue;
+            }
             Object value = call.arguments().get(argument);
             if (value == null) {
                 continue;
             }
             if (value instanceof String url) {
-                Decision denied = checkArgument(argument, url);
+                Decision denied = checkArgument(argument, url, false);
                 if (denied != null) {
                     return denied;
                 }
@@ -61,7 +69,7 @@ final class EgressRules implements Guardrail.Rules {
                     if (!(list.get(i) instanceof String url)) {
                         return deny(path, null, "invalid_target", "the outbound target is not a URL string");
                     }
-                    Decision denied = checkArgument(path, url);
+                    Decision denied = checkArgument(path, url, false);
                     if (denied != null) {
                         return denied;
                     }
@@ -73,12 +81,13 @@ final class EgressRules implements Guardrail.Rules {
         return Decision.allow();
     }
 
-    private Decision checkArgument(String argument, String url) {
+    private Decision checkArgument(String argument, String url, boolean fixed) {
         Target target;
         try {
             target = Urls.parse(url);
         } catch (HostException e) {
-            return deny(argument, null, e.rule(), e.getMessage());
+            return fixed ? denyFixed("(invalid URL)", e.rule(), e.getMessage())
+                : deny(argument, null, e.rule(), e.getMessage());
         }
         try {
             checkUrl(target);
@@ -87,8 +96,15 @@ final class EgressRules implements Guardrail.Rules {
             }
             return null;
         } catch (EgressDeniedException e) {
-            return deny(argument, target.redacted(), e.rule(), e.getMessage());
+            return fixed ? denyFixed(target.redacted(), e.rule(), e.getMessage())
+                : deny(argument, target.redacted(), e.rule(), e.getMessage());
         }
+    }
+
+    private static Decision denyFixed(String redacted, String rule, String reason) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("target", redacted);
+        return new Decision(Verdict.DENY, TYPE, rule, "fixed target: " + reason, details);
     }
 
     private static Decision deny(String argument, String redacted, String rule, String reason) {

@@ -34,16 +34,21 @@ final class Fixtures {
     }
 
     /** A call of a tool whose outbound arguments are {@code url} and {@code urls}. */
-    record Call(Map<String, Object> arguments) implements GuardedCall {
+    record Call(Map<String, Object> arguments, List<String> outbound) implements GuardedCall {
 
         static Call of(Object... keysAndValues) {
-            return new Call(section(keysAndValues));
+            return new Call(section(keysAndValues), List.of("url", "urls"));
+        }
+
+        /** A call of a tool whose outbound entries are the given ones (argument names or fixed URLs). */
+        static Call declaring(List<String> outbound, Object... keysAndValues) {
+            return new Call(section(keysAndValues), outbound);
         }
 
         @Override
         public ToolDescriptor tool() {
             return new ToolDescriptor("http_get", "fetches", "{\"type\":\"object\"}", RiskTier.READ,
-                List.of("url", "urls"), 0, "cuga.tool.http", "1.0.0");
+                outbound, 0, "cuga.tool.http", "1.0.0");
         }
 
         @Override

@@ -87,6 +87,21 @@ class RulesTest {
     }
 
     @Test
+    void anOutboundEntryThatIsAUrlIsAFixedTargetCheckedBeforeDispatch() throws Exception {
+        EgressRules rules = rules("schemes", List.of("http"), "allow_cidrs", List.of("127.0.0.0/8"));
+        assertThat(rules.check(Call.declaring(List.of("http://127.0.0.1:8080/api/")))).isEqualTo(Decision.allow());
+        Decision denied = rules.check(Call.declaring(List.of("https://127.0.0.1:8080/api/?key=secret")));
+        assertThat(denied.rule()).isEqualTo("scheme_not_allowed");
+        assertThat(denied.reason()).startsWith("fixed target: https://127.0.0.1:8080/api/?key=REDACTED: the scheme");
+        assertThat(denied.details()).containsEntry("target", "https://127.0.0.1:8080/api/?key=REDACTED")
+            .doesNotContainKey("argument");
+        assertThat(rules.check(Call.declaring(List.of("http://10.0.0.1/"))).rule()).isEqualTo("domain_not_allowed");
+        // a fixed target and the arguments are both checked
+        assertThat(rules.check(Call.declaring(List.of("http://127.0.0.1/", "url"), "url", "http://10.0.0.1/"))
+            .rule()).isEqualTo("domain_not_allowed");
+    }
+
+    @Test
     void everyOutboundArgumentIsChecked() throws Exception {
         EgressRules rules = rules("allow_domains", List.of("api.example.com"));
         assertThat(rules.check(Call.of("url", "https://api.example.com/", "other", "http://127.0.0.1/")))

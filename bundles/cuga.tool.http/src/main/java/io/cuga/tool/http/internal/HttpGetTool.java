@@ -1,8 +1,6 @@
 package io.cuga.tool.http.internal;
 
-import java.security.NoSuchAlgorithmException;
 
-import javax.net.ssl.SSLContext;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -19,6 +17,7 @@ import io.cuga.api.tool.Tool;
 import io.cuga.api.tool.ToolCall;
 import io.cuga.api.tool.ToolException;
 import io.cuga.api.tool.ToolService;
+import io.cuga.tool.http.client.HttpFetcher;
 
 /** The {@code http_get} tool: a GET through the egress-checked client. */
 @Component(service = Tool.class, configurationPid = HttpToolConfig.PID)
@@ -50,7 +49,7 @@ public class HttpGetTool implements Tool {
 
     @Modified
     void modified(HttpToolConfig config) {
-        fetcher = new HttpFetcher(HttpFetcher.Settings.of(config), defaultTls());
+        fetcher = new HttpFetcher(settings(config), HttpFetcher.defaultTls());
     }
 
     @Override
@@ -60,11 +59,9 @@ public class HttpGetTool implements Tool {
             guard);
     }
 
-    static SSLContext defaultTls() {
-        try {
-            return SSLContext.getDefault();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no TLS implementation in this JVM", e);
-        }
+    static HttpFetcher.Settings settings(HttpToolConfig config) {
+        return new HttpFetcher.Settings(config.connect_timeout_millis(), config.read_timeout_millis(),
+            config.max_response_bytes(), config.max_redirects(), config.max_attempts(), config.retry_backoff_millis(),
+            config.retry_backoff_max_millis(), config.user_agent());
     }
 }

@@ -14,6 +14,7 @@ import io.cuga.api.tool.Tool;
 import io.cuga.api.tool.ToolCall;
 import io.cuga.api.tool.ToolException;
 import io.cuga.api.tool.ToolService;
+import io.cuga.tool.http.client.HttpFetcher;
 
 /** The {@code http_request} tool: any method, headers and a text body, through the egress-checked client. */
 @Component(service = Tool.class, configurationPid = HttpToolConfig.PID)
@@ -45,7 +46,7 @@ public class HttpRequestTool implements Tool {
 
     @Modified
     void modified(HttpToolConfig config) {
-        fetcher = new HttpFetcher(HttpFetcher.Settings.of(config), HttpGetTool.defaultTls());
+        fetcher = new HttpFetcher(HttpGetTool.settings(config), HttpFetcher.defaultTls());
     }
 
     @Override

@@ -21,6 +21,7 @@ import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 
+import io.cuga.tool.http.client.TargetUrl;
 import io.cuga.api.tool.Tool;
 import io.cuga.api.tool.ToolException;
 

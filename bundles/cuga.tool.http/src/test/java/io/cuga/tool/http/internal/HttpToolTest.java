@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.cuga.tool.http.client.HttpFetcher;
 import io.cuga.api.net.EgressGuard;
 import io.cuga.api.tool.ToolCall;
 import io.cuga.api.tool.ToolException;

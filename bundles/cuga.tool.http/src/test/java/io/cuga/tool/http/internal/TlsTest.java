@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 
+import io.cuga.tool.http.client.HttpFetcher;
 import io.cuga.api.net.EgressGuard;
 import io.cuga.api.tool.ToolException;
 

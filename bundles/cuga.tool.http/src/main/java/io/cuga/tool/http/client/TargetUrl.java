@@ -1,4 +1,4 @@
-package io.cuga.tool.http.internal;
+package io.cuga.tool.http.client;
 
 import java.net.IDN;
 import java.net.URI;
@@ -12,7 +12,7 @@ import io.cuga.api.tool.ToolException;
  * is made ASCII (IDN), lower case and loses a trailing dot, so that what egress checks is what the client
  * connects to; everything egress refuses (user information, numeric spellings, schemes) is left to it.
  */
-final class TargetUrl {
+public final class TargetUrl {
 
     private TargetUrl() {
     }
@@ -22,7 +22,7 @@ final class TargetUrl {
      * @return the URI to request
      * @throws ToolException {@code invalid_arguments} when it cannot be a URL at all
      */
-    static URI parse(String url) throws ToolException {
+    public static URI parse(String url) throws ToolException {
         if (url == null || url.isEmpty() || url.length() > 8192) {
             throw invalid("the URL must be an absolute http or https URL of at most 8192 characters");
         }
@@ -86,7 +86,7 @@ final class TargetUrl {
      * @return the next URL
      * @throws ToolException {@code invalid_redirect} when it cannot be read
      */
-    static URI resolve(URI base, String location) throws ToolException {
+    public static URI resolve(URI base, String location) throws ToolException {
         try {
             String trimmed = location.trim();
             if (trimmed.matches("(?s)[A-Za-z][A-Za-z0-9+.-]*:.*")) {
@@ -113,7 +113,7 @@ final class TargetUrl {
     }
 
     /** @return scheme://host[:port]path?key=REDACTED: no user information, query values or fragment */
-    static String redact(URI uri) {
+    public static String redact(URI uri) {
         if (uri == null) {
             return "";
         }

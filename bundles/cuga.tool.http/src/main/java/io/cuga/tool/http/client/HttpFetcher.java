@@ -1,4 +1,4 @@
-package io.cuga.tool.http.internal;
+package io.cuga.tool.http.client;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -63,14 +63,14 @@ import io.cuga.api.tool.ToolException;
  * <p>A client is built per call (connections are never shared between calls or profiles), redirects are
  * followed here, never by the client, and retries happen here, only for idempotent methods.
  */
-final class HttpFetcher {
+public final class HttpFetcher {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpFetcher.class);
 
-    static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
-    static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS");
+    public static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+    public static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS");
     /** Headers the client owns: framing, connection management, and the host the egress check was made for. */
-    static final Set<String> FORBIDDEN_HEADERS = Set.of("host", "content-length", "transfer-encoding", "connection",
+    public static final Set<String> FORBIDDEN_HEADERS = Set.of("host", "content-length", "transfer-encoding", "connection",
         "upgrade", "te", "trailer", "keep-alive", "proxy-connection", "proxy-authorization", "expect",
         "http2-settings");
     private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "cookie", "proxy-authorization");
@@ -92,14 +92,18 @@ final class HttpFetcher {
      * @param maxBackoffMillis longest wait, and longest Retry-After honoured
      * @param userAgent the default User-Agent
      */
-    record Settings(long connectTimeoutMillis, long readTimeoutMillis, long maxResponseBytes, int maxRedirects,
+    public record Settings(long connectTimeoutMillis, long readTimeoutMillis, long maxResponseBytes, int maxRedirects,
         int maxAttempts, long backoffMillis, long maxBackoffMillis, String userAgent) {
 
-        static Settings of(HttpToolConfig config) {
-            return new Settings(Math.max(1, config.connect_timeout_millis()), Math.max(1, config.read_timeout_millis()),
-                Math.max(0, config.max_response_bytes()), Math.max(0, config.max_redirects()),
-                Math.max(1, config.max_attempts()), Math.max(0, config.retry_backoff_millis()),
-                Math.max(0, config.retry_backoff_max_millis()), config.user_agent());
+        /** Clamps the values to their smallest sensible ones (timeouts and attempts at least 1, the rest at least 0). */
+        public Settings {
+            connectTimeoutMillis = Math.max(1, connectTimeoutMillis);
+            readTimeoutMillis = Math.max(1, readTimeoutMillis);
+            maxResponseBytes = Math.max(0, maxResponseBytes);
+            maxRedirects = Math.max(0, maxRedirects);
+            maxAttempts = Math.max(1, maxAttempts);
+            backoffMillis = Math.max(0, backoffMillis);
+            maxBackoffMillis = Math.max(0, maxBackoffMillis);
         }
     }
 
@@ -111,7 +115,26 @@ final class HttpFetcher {
      * @param headers request headers
      * @param body the body, or null
      */
-    record Request(String method, String url, Map<String, String> headers, String body) {
+    public record Request(String method, String url, Map<String, String> headers, String body) {
+    }
+
+    /**
+     * What a request runs under: the profile whose egress rules apply, a deadline, and a cancellation flag.
+     *
+     * @param profile the policy profile
+     * @param deadline when to give up, or null for none (the timeouts still apply)
+     * @param cancel whether the request should stop
+     */
+    public record Scope(String profile, Instant deadline, java.util.function.BooleanSupplier cancel) {
+
+        /** @return the scope of a tool call */
+        public static Scope of(ToolCall call) {
+            return new Scope(call.profile(), call.deadline(), call::cancelled);
+        }
+
+        boolean cancelled() {
+            return cancel != null && cancel.getAsBoolean();
+        }
     }
 
     /** The end of one exchange: a redirect to follow, a status to retry, or the result. */
@@ -126,14 +149,23 @@ final class HttpFetcher {
      * @param settings the limits
      * @param sslContext trust for HTTPS (the JVM's default trust store in the server)
      */
-    HttpFetcher(Settings settings, SSLContext sslContext) {
+    public HttpFetcher(Settings settings, SSLContext sslContext) {
         this.settings = settings;
         ClientTlsStrategyBuilder builder = ClientTlsStrategyBuilder.create().setSslContext(sslContext);
         builder.setHostVerificationPolicy(HostnameVerificationPolicy.BOTH);
         this.tls = builder.buildClassic();
     }
 
-    Settings settings() {
+    /** @return the JVM's default TLS context (its default trust store) */
+    public static SSLContext defaultTls() {
+        try {
+            return SSLContext.getDefault();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no TLS implementation in this JVM", e);
+        }
+    }
+
+    public Settings settings() {
         return settings;
     }
 
@@ -146,7 +178,20 @@ final class HttpFetcher {
      * @return {@code {status, headers, body, base64, truncated, url, redirects}}
      * @throws ToolException {@code egress_denied} and the other codes of the README
      */
-    Map<String, Object> fetch(Request request, ToolCall call, EgressGuard guard) throws ToolException {
+    public Map<String, Object> fetch(Request request, ToolCall call, EgressGuard guard) throws ToolException {
+        return fetch(request, Scope.of(call), guard);
+    }
+
+    /**
+     * Runs a request under the egress rules of a profile, outside a tool call (a document a bundle loads).
+     *
+     * @param request what to send
+     * @param call the profile whose egress rules apply, the deadline and the cancellation
+     * @param guard the egress guard, or null when none is installed (then nothing connects)
+     * @return as {@link #fetch(Request, ToolCall, EgressGuard)}
+     * @throws ToolException as {@link #fetch(Request, ToolCall, EgressGuard)}
+     */
+    public Map<String, Object> fetch(Request request, Scope call, EgressGuard guard) throws ToolException {
         String method = request.method() == null ? "" : request.method().toUpperCase(Locale.ROOT);
         if (!METHODS.contains(method)) {
             throw new ToolException("invalid_arguments", "the method must be one of DELETE, GET, HEAD, OPTIONS, "
@@ -271,7 +316,7 @@ final class HttpFetcher {
         return out;
     }
 
-    private CloseableHttpClient client(CheckedResolver resolver, ToolCall call) {
+    private CloseableHttpClient client(CheckedResolver resolver, Scope call) {
         long connect = Math.max(1, Math.min(settings.connectTimeoutMillis(), remainingMillis(call)));
         return HttpClients.custom()
             .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
@@ -294,7 +339,7 @@ final class HttpFetcher {
     }
 
     private Outcome withRetries(CloseableHttpClient client, CheckedResolver resolver, String method, URI uri,
-        Map<String, String> headers, String body, ToolCall call) throws ToolException {
+        Map<String, String> headers, String body, Scope call) throws ToolException {
         for (int attempt = 1;; attempt++) {
             checkCancelled(call);
             boolean mayRetry = IDEMPOTENT.contains(method) && attempt < settings.maxAttempts();
@@ -342,7 +387,7 @@ final class HttpFetcher {
 
     /** One exchange: a redirect to follow, or a result (retryable for 502, 503 and 504). */
     private Outcome once(CloseableHttpClient client, String method, URI uri, Map<String, String> headers, String body,
-        ToolCall call) throws IOException, ToolException {
+        Scope call) throws IOException, ToolException {
         long remaining = remainingMillis(call);
         if (remaining <= 0) {
             throw new ToolException("timeout", "the call's deadline passed before " + TargetUrl.redact(uri) + " answered");
@@ -380,7 +425,7 @@ final class HttpFetcher {
     }
 
     private Map<String, Object> result(HttpUriRequestBase request, ClassicHttpResponse response, String method,
-        ToolCall call) throws IOException, ToolException {
+        Scope call) throws IOException, ToolException {
         Map<String, Object> headers = new LinkedHashMap<>();
         for (Header header : response.getHeaders()) {
             String name = header.getName().toLowerCase(Locale.ROOT);
@@ -490,7 +535,7 @@ final class HttpFetcher {
     }
 
     /** @return the wait before the next attempt, or -1 when there is no time for one */
-    private long backoff(int attempt, Long retryAfterSeconds, ToolCall call) {
+    private long backoff(int attempt, Long retryAfterSeconds, Scope call) {
         long wait = Math.min(settings.maxBackoffMillis(), settings.backoffMillis() << Math.min(20, attempt - 1));
         if (retryAfterSeconds != null) {
             long asked = retryAfterSeconds * 1000;
@@ -502,7 +547,7 @@ final class HttpFetcher {
         return wait < remainingMillis(call) - 1 ? wait : -1;
     }
 
-    private static void sleep(long millis, ToolCall call) throws ToolException {
+    private static void sleep(long millis, Scope call) throws ToolException {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
@@ -512,13 +557,13 @@ final class HttpFetcher {
         checkCancelled(call);
     }
 
-    private static void checkCancelled(ToolCall call) throws ToolException {
+    private static void checkCancelled(Scope call) throws ToolException {
         if (call.cancelled() || Thread.currentThread().isInterrupted()) {
             throw new ToolException("cancelled", "the call was cancelled");
         }
     }
 
-    private static long remainingMillis(ToolCall call) {
+    private static long remainingMillis(Scope call) {
         Instant deadline = call.deadline();
         return deadline == null ? Long.MAX_VALUE : Duration.between(Instant.now(), deadline).toMillis();
     }
