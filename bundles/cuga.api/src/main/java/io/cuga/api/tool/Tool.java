@@ -53,8 +53,10 @@ public interface Tool {
     String SCHEMA = "cuga.tool.schema";
 
     /**
-     * Service property: names of the arguments that are outbound network targets (URLs or host names). The
-     * egress guardrail checks these before dispatch. Each named argument holds a URL string or a list of them.
+     * Service property: the tool's outbound network targets, checked by the egress guardrail before dispatch.
+     * An entry is either the name of an argument that holds a URL string (or a list of them), or a fixed URL
+     * (an entry containing {@code ://}) that the tool always calls, such as an OpenAPI service's base URL. The
+     * connect-time check of the platform's HTTP client stays the backstop for whatever a tool reaches.
      */
     String OUTBOUND = "cuga.tool.outbound";
 
