@@ -192,16 +192,23 @@ public final class LayeredConfiguration implements ConfigurationPlugin, Configur
                     .forEach(k -> properties.remove(k.substring(prefix.length())));
         }
         if (log) {
-            LOG.error("Configuration file {} refused (strict): PID {} keeps {}", props.get(FILENAME), pid,
+            LOG.error("Configuration file {} refused (strict): PID {} keeps {}", fileOf(props), pid,
                     good != null ? "its previous values" : "its other values (the offending ones left out)");
         }
     }
 
-    private List<Resolved.Problem> problems(String pid, Map<String, Object> props) {
-        Path file;
+    /** The file FileInstall made a configuration from, or null. */
+    private static Path fileOf(Map<String, Object> props) {
         try {
-            file = Paths.get(URI.create(String.valueOf(props.get(FILENAME))));
+            return Paths.get(URI.create(String.valueOf(props.get(FILENAME))));
         } catch (IllegalArgumentException | FileSystemNotFoundException e) {
+            return null;
+        }
+    }
+
+    private List<Resolved.Problem> problems(String pid, Map<String, Object> props) {
+        Path file = fileOf(props);
+        if (file == null) {
             return List.of();
         }
         String text;
