@@ -124,12 +124,26 @@ public final class HttpFetcher {
      * @param profile the policy profile
      * @param deadline when to give up, or null for none (the timeouts still apply)
      * @param cancel whether the request should stop
+     * @param traceId the W3C trace id the requests belong to, or empty (no {@code traceparent} is sent)
+     * @param callId the tool call's id (its first 16 hex digits are the {@code execute_tool} span id), or empty
      */
-    public record Scope(String profile, Instant deadline, java.util.function.BooleanSupplier cancel) {
+    public record Scope(String profile, Instant deadline, java.util.function.BooleanSupplier cancel, String traceId,
+        String callId) {
+
+        /**
+         * A scope outside a tool call: no trace context is sent.
+         *
+         * @param profile the policy profile
+         * @param deadline when to give up, or null
+         * @param cancel whether the request should stop
+         */
+        public Scope(String profile, Instant deadline, java.util.function.BooleanSupplier cancel) {
+            this(profile, deadline, cancel, "", "");
+        }
 
         /** @return the scope of a tool call */
         public static Scope of(ToolCall call) {
-            return new Scope(call.profile(), call.deadline(), call::cancelled);
+            return new Scope(call.profile(), call.deadline(), call::cancelled, call.traceId(), call.callId());
         }
 
         boolean cancelled() {
@@ -257,7 +271,7 @@ public final class HttpFetcher {
      *
      * @return {@code 00-<trace id>-<span id>-01}, or null when the call's ids are not W3C-shaped
      */
-    static String traceparent(ToolCall call) {
+    public static String traceparent(Scope call) {
         String traceId = call.traceId();
         String callId = call.callId();
         if (!lowerHex(traceId, 32) || !lowerHex(callId, 32) || traceId.chars().allMatch(c -> c == '0')

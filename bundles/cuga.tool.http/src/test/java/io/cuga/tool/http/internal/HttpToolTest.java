@@ -291,14 +291,14 @@ class HttpToolTest {
     @Test
     void aCallWithoutW3cIdsSendsNoTraceparent() {
         TestCall call = new TestCall("http_get", Map.of());
-        assertThat(HttpFetcher.traceparent(call)).isEqualTo("00-" + call.traceId() + "-0af7651916cd43dd-01");
+        assertThat(HttpFetcher.traceparent(HttpFetcher.Scope.of(call))).isEqualTo("00-" + call.traceId() + "-0af7651916cd43dd-01");
         ToolCall odd = (ToolCall) java.lang.reflect.Proxy.newProxyInstance(ToolCall.class.getClassLoader(),
             new Class<?>[] {ToolCall.class}, (proxy, method, args) -> switch (method.getName()) {
                 case "callId" -> "call-1";
                 case "traceId" -> call.traceId();
                 default -> null;
             });
-        assertThat(HttpFetcher.traceparent(odd)).isNull();
+        assertThat(HttpFetcher.traceparent(HttpFetcher.Scope.of(odd))).isNull();
     }
 
     @Test

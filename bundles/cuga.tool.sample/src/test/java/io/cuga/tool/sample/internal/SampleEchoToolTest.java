@@ -72,7 +72,7 @@ class SampleEchoToolTest {
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         // the test and the bundles share these API classes, so the test can call the services it finds
         config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
-            "io.cuga.api.tool;version=1.0.0,org.osgi.service.cm;version=1.6.1");
+            "io.cuga.api.tool;version=" + exportedVersion("io.cuga.api.tool") + ",org.osgi.service.cm;version=1.6.1");
         framework = new FrameworkFactory().newFramework(config);
         framework.start();
         context = framework.getBundleContext();
@@ -237,6 +237,20 @@ class SampleEchoToolTest {
             }
         }
         return bytes.toByteArray();
+    }
+
+    /** @return the version the API jar on the class path exports a package at (as the server's API bundle does) */
+    private static String exportedVersion(String pkg) throws Exception {
+        Path api = jarOf(Tool.class.getName().replace('.', '/') + ".class");
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(api.toFile())) {
+            String exports = jar.getManifest().getMainAttributes().getValue(Constants.EXPORT_PACKAGE);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(pkg)
+                + ";[^,]*?version=\"([0-9.]+)\"").matcher(exports);
+            if (!m.find()) {
+                throw new IllegalStateException(api + " does not export " + pkg);
+            }
+            return m.group(1);
+        }
     }
 
     /** The jar on the test class path that holds the class file. */
