@@ -175,8 +175,7 @@ public final class LayeredConfiguration implements ConfigurationPlugin, Configur
         }
         Map<String, Object> good = lastGood.get(pid);
         if (good != null) {
-            for (Enumeration<String> keys = properties.keys(); keys.hasMoreElements();) {
-                String k = keys.nextElement();
+            for (String k : props.keySet()) { // props is a copy: the dictionary is not iterated while changed
                 if (!k.startsWith("service.")) {
                     properties.remove(k);
                 }
