@@ -436,7 +436,7 @@ public final class Resolver {
     // ---- cuga.toml ----
 
     private static final Pattern TOML_TABLE = Pattern.compile("^\\s*\\[\\s*([^\\[\\]]+?)\\s*\\]");
-    private static final Pattern TOML_KEY = Pattern.compile("^\\s*([A-Za-z0-9_\\-.\"' ]+?)\\s*=");
+    private static final Pattern TOML_KEY = Pattern.compile("^\\s*([A-Za-z0-9_\\-.~\"' ]+?)\\s*=");
 
     private static void readToml(Path f, List<Raw> raws, Resolved r) {
         if (!Files.isRegularFile(f)) {

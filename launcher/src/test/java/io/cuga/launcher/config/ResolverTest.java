@@ -265,6 +265,15 @@ class ResolverTest {
         assertThat(r.overlay().get("cuga.tool.openapi~weather")).containsOnly(Map.entry("spec", "weather.yaml"),
                 Map.entry("read.timeout.millis", "5"));
 
+        write("cuga.toml", "\"cuga.tool.openapi~toml2.spec\" = \"t2.json\"\n[cuga.tool.\"openapi~toml\"]\nspec = \"t.json\"\n");
+        Files.writeString(work.resolve(".env"), "cuga.tool.openapi~dotenv.spec=d.json\n");
+        Resolved more = resolve(Map.of());
+        assertThat(more.problems()).isEmpty();
+        assertThat(more.get("cuga.tool.openapi~toml.spec").source()).isEqualTo(config.resolve("cuga.toml") + ":3");
+        assertThat(more.get("cuga.tool.openapi~toml2.spec").source()).isEqualTo(config.resolve("cuga.toml") + ":1");
+        assertThat(more.overlay()).containsKeys("cuga.tool.openapi~toml", "cuga.tool.openapi~toml2",
+                "cuga.tool.openapi~dotenv");
+
         Resolved bad = resolve(Map.of(), "cuga.tool.openapi~weather.read.timeout.millis=soon",
                 "cuga.tool.openapi~weather.nope=1", "cuga.tool.openapi.spec=x");
         assertThat(bad.problems()).extracting(Object::toString).containsExactlyInAnyOrder(
