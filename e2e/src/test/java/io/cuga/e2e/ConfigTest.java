@@ -61,7 +61,7 @@ class ConfigTest {
                 "cuga.allowlist.tools = calculator  (command line --set cuga.allowlist.tools)",
                 "  overrides http_*  (environment CUGA__ALLOWLIST__TOOLS)",
                 "  overrides [sample_*]  (yaml " + yaml + ":4)",
-                "  overrides calculator, sample_*, http_*  (cfg " + server.config.resolve("cuga.allowlist.cfg"));
+                "  overrides calculator, sample_*, http_*, model_*  (cfg " + server.config.resolve("cuga.allowlist.cfg"));
             Run timeout = cuga(server.work, env, "config", "explain", "cuga.dispatcher.default.timeout.millis",
                 "--config", server.config.toString());
             assertThat(timeout.output).contains(
@@ -128,7 +128,7 @@ class ConfigTest {
     }
 
     /** Runs ./cuga with the given environment (no inherited CUGA_ or AGENT_ variables) and waits for its exit. */
-    private static Run cuga(Path cwd, Map<String, String> env, String... args) throws Exception {
+    static Run cuga(Path cwd, Map<String, String> env, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(CugaServer.root().resolve("cuga").toString()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile("cuga-config-", ".log");

@@ -34,8 +34,16 @@ public final class Resolved {
         }
     }
 
-    /** Something wrong in a source, e.g. "cuga.yaml:3: cuga.store.bakend: unknown key". */
-    public record Problem(String source, String key, String message) {
+    /**
+     * Something wrong in a source, e.g. "cuga.yaml:3: cuga.store.bakend: unknown key". {@code layer} is
+     * {@link Layer#CFG} for a problem in a {@code .cfg} file (FileInstall applies those files, not the overlay),
+     * else null.
+     */
+    public record Problem(String source, String key, String message, Layer layer) {
+
+        public Problem(String source, String key, String message) {
+            this(source, key, message, null);
+        }
 
         @Override
         public String toString() {

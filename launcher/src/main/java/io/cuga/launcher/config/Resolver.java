@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -50,6 +51,17 @@ public final class Resolver {
     }
 
     private record Raw(String key, Object value, Layer layer, String source) {
+    }
+
+    /**
+     * Properties any {@code .cfg} file may carry besides its component's metatype: ConfigAdmin's and the service
+     * registry's ({@code service.*}), FileInstall's ({@code felix.fileinstall.*}), private ones (a leading dot) and
+     * the Web Console's name hint.
+     */
+    public static boolean standardProperty(String name) {
+        return name.startsWith("service.") || name.startsWith("felix.fileinstall.") || name.startsWith(".")
+                || name.startsWith("webconsole.configurationFactory.") || name.equals("component.name")
+                || name.equals("component.id");
     }
 
     private Resolver() {
@@ -99,7 +111,7 @@ public final class Resolver {
             }
         }
         if (in.configDir() != null) {
-            readCfgs(in.configDir(), raws, r);
+            readCfgs(in.configDir(), schema, strict, raws, r);
             readToml(in.configDir().resolve(TOML_FILE), raws, r);
             readYaml(in.configDir().resolve(YAML_FILE), raws, r);
         }
@@ -126,6 +138,24 @@ public final class Resolver {
                         .substring(0, eq).trim()));
             }
         }
+        // a factory instance named in any layer gets its factory's defaults, below everything else
+        Set<String> instances = new TreeSet<>();
+        for (Raw raw : raws) {
+            String pid = schema.pidOf(Schema.canonical(raw.key()));
+            if (pid != null && pid.indexOf(Schema.FACTORY_SEPARATOR) > 0) {
+                instances.add(pid);
+            }
+        }
+        List<Raw> defaults = new ArrayList<>();
+        for (String instance : instances) {
+            for (Schema.Attr a : schema.instanceAttrs(instance)) {
+                if (a.defaultValue() != null) {
+                    defaults.add(new Raw(a.key(), a.multi() ? splitList(a.defaultValue()) : a.defaultValue(),
+                            Layer.DEFAULT, "default"));
+                }
+            }
+        }
+        raws.addAll(0, defaults);
         for (Raw raw : raws) {
             accept(raw, schema, strict, r);
         }
@@ -236,7 +266,63 @@ public final class Resolver {
 
     // ---- *.cfg: one per PID, Java properties; values shown for explain, laid below every other file ----
 
-    private static void readCfgs(Path dir, List<Raw> raws, Resolved r) {
+    /**
+     * The PID a {@code .cfg} file configures, as FileInstall derives it: {@code <pid>.cfg}, or
+     * {@code <factoryPid>-<name>.cfg} for the factory configuration {@code <factoryPid>~<name>}.
+     */
+    public static String cfgPid(String fileName) {
+        String base = fileName.endsWith(".cfg") ? fileName.substring(0, fileName.length() - 4) : fileName;
+        int dash = base.indexOf('-');
+        return dash > 0 ? base.substring(0, dash) + Schema.FACTORY_SEPARATOR + base.substring(dash + 1) : base;
+    }
+
+    /**
+     * Checks one {@code .cfg} file's properties against its PID's (or factory's) metatype: unknown keys and wrong
+     * types, each with file:line; properties every .cfg may carry ({@link #standardProperty}) are fine. A PID no
+     * metatype declares is a problem only in cuga's own namespace ({@code cuga.}, {@code io.cuga.}): other
+     * PIDs (Felix, Pax Logging) have no metatype to check against. Values with {@code ${…}} are not type-checked
+     * (FileInstall substitutes them).
+     */
+    public static List<Resolved.Problem> checkCfg(Schema schema, String pid, Path file, Map<String, ?> props,
+            String text, boolean strict) {
+        List<Resolved.Problem> problems = new ArrayList<>();
+        Map<String, Integer> lines = cfgLines(text == null ? "" : text);
+        String suffix = strict ? "" : " (FileInstall applies it as it is)";
+        if (!schema.knowsPid(pid)) {
+            if (pid.startsWith("cuga.") || pid.startsWith("io.cuga.")) {
+                int sep = pid.indexOf(Schema.FACTORY_SEPARATOR);
+                problems.add(new Resolved.Problem("cfg " + file + ":1", null, "unknown PID " + (sep > 0
+                        ? "(factory " + pid.substring(0, sep) + ")" : pid) + ": no component's metatype declares it"
+                        + " (a typo in the file name? a factory configuration is <factoryPid>-<name>.cfg)" + suffix,
+                        Layer.CFG));
+            }
+            return problems;
+        }
+        for (String k : new TreeMap<>(props).keySet()) {
+            if (standardProperty(k)) {
+                continue;
+            }
+            Object value = props.get(k);
+            Schema.Attr attr = schema.attr(pid, k);
+            String error;
+            if (attr == null) {
+                error = "unknown key: PID " + pid + " has no property '" + k + "'";
+            } else if (value instanceof String s && s.contains("${")) {
+                error = null;
+            } else if (value instanceof String || value instanceof Number || value instanceof Boolean) {
+                error = typeError(attr, String.valueOf(value));
+            } else {
+                error = null; // a typed value (FileInstall's typed syntax): ConfigAdmin checked it
+            }
+            if (error != null) {
+                problems.add(new Resolved.Problem("cfg " + file + ":" + lines.getOrDefault(k, 1), pid + "." + k,
+                        error + suffix, Layer.CFG));
+            }
+        }
+        return problems;
+    }
+
+    private static void readCfgs(Path dir, Schema schema, boolean strict, List<Raw> raws, Resolved r) {
         if (!Files.isDirectory(dir)) {
             return;
         }
@@ -249,15 +335,14 @@ public final class Resolver {
         }
         files.sort(null);
         for (Path f : files) {
-            String name = f.getFileName().toString();
-            String pid = name.substring(0, name.length() - 4);
-            if (pid.contains("-")) {
-                continue; // a factory configuration: not addressed by keys
-            }
+            String pid = cfgPid(f.getFileName().toString());
             try {
                 String text = Files.readString(f, StandardCharsets.UTF_8);
                 Properties p = new Properties();
                 p.load(new StringReader(text));
+                Map<String, Object> props = new TreeMap<>();
+                p.forEach((k, v) -> props.put(String.valueOf(k), v));
+                r.problems.addAll(checkCfg(schema, pid, f, props, text, strict));
                 Map<String, Integer> lines = cfgLines(text);
                 for (String k : new TreeMap<>(p).keySet().stream().map(String::valueOf).toList()) {
                     raws.add(new Raw(pid + "." + k, p.getProperty(k), Layer.CFG,
@@ -351,7 +436,7 @@ public final class Resolver {
     // ---- cuga.toml ----
 
     private static final Pattern TOML_TABLE = Pattern.compile("^\\s*\\[\\s*([^\\[\\]]+?)\\s*\\]");
-    private static final Pattern TOML_KEY = Pattern.compile("^\\s*([A-Za-z0-9_\\-.\"' ]+?)\\s*=");
+    private static final Pattern TOML_KEY = Pattern.compile("^\\s*([A-Za-z0-9_\\-.~\"' ]+?)\\s*=");
 
     private static void readToml(Path f, List<Raw> raws, Resolved r) {
         if (!Files.isRegularFile(f)) {

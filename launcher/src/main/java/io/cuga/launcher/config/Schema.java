@@ -60,7 +60,12 @@ public final class Schema {
         ALIASES = Collections.unmodifiableMap(a);
     }
 
+    /** Separates a factory PID from an instance name: {@code cuga.tool.openapi~petstore} (ConfigAdmin's own form). */
+    public static final char FACTORY_SEPARATOR = '~';
+
     private final Map<String, Map<String, Attr>> pids = new TreeMap<>();
+    /** Factory PIDs and their attributes (Attr.pid is the factory PID here). */
+    private final Map<String, Map<String, Attr>> factories = new TreeMap<>();
 
     /** Reads the metatype of every jar directly in the given folders or below them (missing folders are skipped). */
     public static Schema fromFolders(List<Path> folders) throws IOException {
@@ -99,7 +104,7 @@ public final class Schema {
         }
     }
 
-    /** Adds the PIDs designated in one metatype document (factory PIDs are not addressable by key). */
+    /** Adds the PIDs and factory PIDs designated in one metatype document. */
     public void addMetatype(InputStream xml) throws IOException {
         Document doc;
         try {
@@ -127,17 +132,19 @@ public final class Schema {
         NodeList designates = doc.getElementsByTagName("Designate");
         for (int i = 0; i < designates.getLength(); i++) {
             Element d = (Element) designates.item(i);
-            String pid = d.getAttribute("pid");
-            if (pid.isEmpty() || !d.getAttribute("factoryPid").isEmpty()) {
+            String factoryPid = d.getAttribute("factoryPid");
+            String pid = factoryPid.isEmpty() ? d.getAttribute("pid") : factoryPid;
+            if (pid.isEmpty()) {
                 continue;
             }
+            Map<String, Map<String, Attr>> target = factoryPid.isEmpty() ? pids : factories;
             NodeList objects = d.getElementsByTagName("Object");
             for (int j = 0; j < objects.getLength(); j++) {
                 List<Element> ads = ocds.get(((Element) objects.item(j)).getAttribute("ocdref"));
                 if (ads == null) {
                     continue;
                 }
-                Map<String, Attr> attrs = pids.computeIfAbsent(pid, k -> new TreeMap<>());
+                Map<String, Attr> attrs = target.computeIfAbsent(pid, k -> new TreeMap<>());
                 for (Element ad : ads) {
                     String card = ad.getAttribute("cardinality");
                     int cardinality = card.isEmpty() ? 0 : Integer.parseInt(card.trim());
@@ -155,17 +162,39 @@ public final class Schema {
         return this;
     }
 
+    /** Adds one attribute of a factory PID by hand (tests). */
+    public Schema addFactory(String factoryPid, String id, String type, int cardinality, String defaultValue) {
+        factories.computeIfAbsent(factoryPid, k -> new TreeMap<>()).put(id, new Attr(factoryPid, id, type,
+                cardinality, defaultValue));
+        return this;
+    }
+
     /** The canonical key of a key or alias. */
     public static String canonical(String key) {
         return ALIASES.getOrDefault(key, key);
     }
 
-    /** The longest known PID that the key starts with, or null. */
+    /**
+     * The longest known PID that the key starts with, or null. A factory configuration's key names the instance:
+     * {@code cuga.tool.openapi~petstore.spec} is PID {@code cuga.tool.openapi~petstore} (the name ends at the
+     * first dot).
+     */
     public String pidOf(String key) {
         String best = null;
         for (String pid : pids.keySet()) {
             if (key.startsWith(pid + ".") && (best == null || pid.length() > best.length())) {
                 best = pid;
+            }
+        }
+        for (String factory : factories.keySet()) {
+            if (key.startsWith(factory + FACTORY_SEPARATOR)) {
+                int dot = key.indexOf('.', factory.length() + 1);
+                if (dot > factory.length() + 1) {
+                    String instance = key.substring(0, dot);
+                    if (best == null || instance.length() > best.length()) {
+                        best = instance;
+                    }
+                }
             }
         }
         return best;
@@ -174,14 +203,47 @@ public final class Schema {
     /** The attribute a (canonical) key addresses, or null when it is unknown. */
     public Attr attr(String key) {
         String pid = pidOf(key);
-        return pid == null ? null : pids.get(pid).get(key.substring(pid.length() + 1));
+        return pid == null ? null : attr(pid, key.substring(pid.length() + 1));
     }
 
+    /**
+     * The attribute {@code id} of a PID, of a factory instance ({@code factory~name}) or of a factory PID itself;
+     * null when unknown. For an instance, {@link Attr#pid()} is the instance's PID.
+     */
+    public Attr attr(String pid, String id) {
+        Map<String, Attr> attrs = pids.get(pid);
+        if (attrs != null) {
+            return attrs.get(id);
+        }
+        int sep = pid.indexOf(FACTORY_SEPARATOR);
+        Map<String, Attr> f = factories.get(sep > 0 ? pid.substring(0, sep) : pid);
+        Attr a = f == null ? null : f.get(id);
+        return a == null ? null : new Attr(pid, a.id(), a.type(), a.cardinality(), a.defaultValue());
+    }
+
+    /** Whether a PID, a factory PID or a factory instance ({@code factory~name}) of a known factory is known. */
     public boolean knowsPid(String pid) {
-        return pids.containsKey(pid);
+        int sep = pid.indexOf(FACTORY_SEPARATOR);
+        return pids.containsKey(pid) || factories.containsKey(sep > 0 ? pid.substring(0, sep) : pid);
     }
 
-    /** Every known attribute, sorted by key. */
+    public boolean isFactory(String factoryPid) {
+        return factories.containsKey(factoryPid);
+    }
+
+    /** The attributes of one factory instance ({@code factory~name}), with the instance as their PID. */
+    public List<Attr> instanceAttrs(String instancePid) {
+        int sep = instancePid.indexOf(FACTORY_SEPARATOR);
+        Map<String, Attr> f = sep > 0 ? factories.get(instancePid.substring(0, sep)) : null;
+        if (f == null) {
+            return List.of();
+        }
+        List<Attr> out = new ArrayList<>();
+        f.values().forEach(a -> out.add(new Attr(instancePid, a.id(), a.type(), a.cardinality(), a.defaultValue())));
+        return out;
+    }
+
+    /** Every known attribute of the (non-factory) PIDs, sorted by key. */
     public List<Attr> attrs() {
         List<Attr> all = new ArrayList<>();
         pids.values().forEach(m -> all.addAll(m.values()));

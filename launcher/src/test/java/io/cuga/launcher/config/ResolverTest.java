@@ -187,8 +187,101 @@ class ResolverTest {
                 """.getBytes(StandardCharsets.UTF_8)));
         assertThat(s.attr("cuga.x.poll.millis").type()).isEqualTo("Long");
         assertThat(s.attr("cuga.x.tools").multi()).isTrue();
-        assertThat(s.knowsPid("cuga.f")).isFalse();
+        assertThat(s.isFactory("cuga.f")).isTrue();
+        assertThat(s.isFactory("cuga.x")).isFalse();
+        assertThat(s.attr("cuga.f.poll.millis")).as("a factory's properties need an instance name").isNull();
+        assertThat(s.attr("cuga.f~one.poll.millis").pid()).isEqualTo("cuga.f~one");
         Resolved r = Resolver.resolve(new Resolver.Inputs(null, work, Map.of(), List.of()), s, true);
         assertThat(r.get("cuga.x.tools").value()).isEqualTo(List.of("a", "b"));
+        assertThat(r.keys()).noneMatch(k -> k.startsWith("cuga.f")); // no instance named: nothing to show
+    }
+
+    @Test
+    void cfgFilesAreCheckedWithFileAndLineButStandardPropertiesAreFine() throws IOException {
+        schema.addFactory("cuga.tool.openapi", "spec", "String", 0, null)
+                .addFactory("cuga.tool.openapi", "read.timeout.millis", "Long", 0, "30000");
+        write("cuga.dispatcher.cfg", """
+                # the dispatcher
+                service.ranking = 5
+                felix.fileinstall.filename = x
+                pool.threads = 8
+                pool.thread = 9
+                default.timeout.millis = ${some.property}
+                """);
+        write("cuga.http.cfg", "max.body.bytes = lots\n");
+        write("cuga.tool.openapi-petstore.cfg", "spec = pets.json\nread.timeout.millis = soon\nspek = x\n");
+        write("cuga.dispatchr.cfg", "pool.threads = 8\n");
+        write("org.apache.felix.http.cfg", "anything = goes\n");
+        Resolved r = resolve(Map.of());
+        assertThat(r.problems()).extracting(Object::toString).containsExactlyInAnyOrder(
+                "cfg " + config.resolve("cuga.dispatcher.cfg") + ":5: cuga.dispatcher.pool.thread: unknown key: PID"
+                        + " cuga.dispatcher has no property 'pool.thread'",
+                "cfg " + config.resolve("cuga.http.cfg") + ":1: cuga.http.max.body.bytes: expects a whole number"
+                        + " (Long), not 'lots'",
+                "cfg " + config.resolve("cuga.tool.openapi-petstore.cfg") + ":2: cuga.tool.openapi~petstore"
+                        + ".read.timeout.millis: expects a whole number (Long), not 'soon'",
+                "cfg " + config.resolve("cuga.tool.openapi-petstore.cfg") + ":3: cuga.tool.openapi~petstore.spek:"
+                        + " unknown key: PID cuga.tool.openapi~petstore has no property 'spek'",
+                "cfg " + config.resolve("cuga.dispatchr.cfg") + ":1: unknown PID cuga.dispatchr: no component's"
+                        + " metatype declares it (a typo in the file name? a factory configuration is"
+                        + " <factoryPid>-<name>.cfg)");
+        assertThat(r.problems()).allMatch(p -> p.layer() == Layer.CFG);
+        // the factory configuration's values show under its instance key, with the factory's defaults below
+        assertThat(r.chain("cuga.tool.openapi~petstore.spec")).extracting(Resolved.Entry::provenance)
+                .containsExactly("cfg " + config.resolve("cuga.tool.openapi-petstore.cfg") + ":1");
+        assertThat(r.chain("cuga.tool.openapi~petstore.read.timeout.millis")).extracting(Resolved.Entry::layer)
+                .containsExactly(Layer.DEFAULT, Layer.CFG);
+
+        // lenient: the same lines, saying FileInstall still applies the file
+        Resolved lenient = Resolver.resolve(new Resolver.Inputs(config, work, Map.of(), List.of()), schema, false);
+        assertThat(lenient.problems()).hasSize(5)
+                .allMatch(p -> p.message().endsWith("(FileInstall applies it as it is)"));
+        assertThat(lenient.get("cuga.http.max.body.bytes").value()).isEqualTo("lots");
+    }
+
+    @Test
+    void aFactoryConfigurationIsSetByKeyWithATildeBeforeItsName() throws IOException {
+        schema.addFactory("cuga.tool.openapi", "spec", "String", 0, null)
+                .addFactory("cuga.tool.openapi", "include", "String", Integer.MAX_VALUE, "")
+                .addFactory("cuga.tool.openapi", "read.timeout.millis", "Long", 0, "30000");
+        write("cuga.tool.openapi-petstore.cfg", "spec = from-cfg.json\n");
+        write("cuga.yaml", """
+                cuga:
+                  tool:
+                    openapi~petstore:
+                      spec: from-yaml.json
+                      include: [list*, get*]
+                    openapi~weather.spec: weather.yaml
+                """);
+        Resolved r = resolve(Map.of(), "cuga.tool.openapi~weather.read.timeout.millis=5");
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.get("cuga.tool.openapi~petstore.spec").value()).isEqualTo("from-yaml.json");
+        assertThat(r.chain("cuga.tool.openapi~petstore.spec")).extracting(Resolved.Entry::layer)
+                .containsExactly(Layer.CFG, Layer.YAML);
+        assertThat(r.get("cuga.tool.openapi~weather.read.timeout.millis").provenance())
+                .isEqualTo("command line --set cuga.tool.openapi~weather.read.timeout.millis");
+        assertThat(r.overlay().get("cuga.tool.openapi~petstore")).containsEntry("spec", "from-yaml.json")
+                .containsEntry("include", new String[] {"list*", "get*"});
+        assertThat(r.overlay().get("cuga.tool.openapi~weather")).containsOnly(Map.entry("spec", "weather.yaml"),
+                Map.entry("read.timeout.millis", "5"));
+
+        write("cuga.toml", "\"cuga.tool.openapi~toml2.spec\" = \"t2.json\"\n[cuga.tool.\"openapi~toml\"]\nspec = \"t.json\"\n");
+        Files.writeString(work.resolve(".env"), "cuga.tool.openapi~dotenv.spec=d.json\n");
+        Resolved more = resolve(Map.of());
+        assertThat(more.problems()).isEmpty();
+        assertThat(more.get("cuga.tool.openapi~toml.spec").source()).isEqualTo(config.resolve("cuga.toml") + ":3");
+        assertThat(more.get("cuga.tool.openapi~toml2.spec").source()).isEqualTo(config.resolve("cuga.toml") + ":1");
+        assertThat(more.overlay()).containsKeys("cuga.tool.openapi~toml", "cuga.tool.openapi~toml2",
+                "cuga.tool.openapi~dotenv");
+
+        Resolved bad = resolve(Map.of(), "cuga.tool.openapi~weather.read.timeout.millis=soon",
+                "cuga.tool.openapi~weather.nope=1", "cuga.tool.openapi.spec=x");
+        assertThat(bad.problems()).extracting(Object::toString).containsExactlyInAnyOrder(
+                "command line --set cuga.tool.openapi~weather.read.timeout.millis: cuga.tool.openapi~weather"
+                        + ".read.timeout.millis: expects a whole number (Long), not 'soon'",
+                "command line --set cuga.tool.openapi~weather.nope: cuga.tool.openapi~weather.nope: unknown key:"
+                        + " PID cuga.tool.openapi~weather has no property 'nope'",
+                "command line --set cuga.tool.openapi.spec: cuga.tool.openapi.spec: unknown key (no component PID"
+                        + " starts it; see ./cuga config explain for the known keys)");
     }
 }

@@ -1,15 +1,20 @@
 package io.cuga.runtime.internal;
 
+import io.cuga.launcher.config.Layer;
 import io.cuga.launcher.config.Resolved;
 import io.cuga.launcher.config.Resolver;
 import io.cuga.launcher.config.Schema;
 import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Dictionary;
+import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.Hashtable;
 import java.util.List;
@@ -17,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +50,13 @@ import org.slf4j.LoggerFactory;
  * its component is reconfigured without a restart. The environment and --set (framework property
  * {@code cuga.config.set}) stay as the process started with them. An edit with problems (unknown key, wrong
  * type) is refused under strict configuration: logged with its source, the previous values stay.
+ *
+ * <p>The {@code .cfg} files stay FileInstall's: it writes them into ConfigAdmin as before. What ConfigAdmin hands
+ * a component from a {@code .cfg} file (property {@code felix.fileinstall.filename}) is checked here against the
+ * PID's or factory's metatype; with problems (unknown key, wrong type) each is logged with file:line and, strict,
+ * the component keeps the last values that passed (a file broken from the start: without the offending
+ * properties). Keys {@code <factoryPid>~<name>.<property>} in the other layers create or update the factory
+ * configuration {@code <factoryPid>~<name>}, the same one FileInstall makes of {@code <factoryPid>-<name>.cfg}.
  */
 @Component(service = {ConfigurationPlugin.class, ConfigurationListener.class}, immediate = true,
         configurationPid = ConfigFolderWatch.PID,
@@ -52,6 +65,9 @@ public final class LayeredConfiguration implements ConfigurationPlugin, Configur
 
     /** Set on a configuration this component created (a PID with layered values and no .cfg file). */
     static final String MARKER = "cuga.config.layered";
+
+    /** The property FileInstall sets on a configuration it made from a file: the file's URI. */
+    static final String FILENAME = "felix.fileinstall.filename";
 
     private static final Logger LOG = LoggerFactory.getLogger(LayeredConfiguration.class);
 
@@ -64,6 +80,11 @@ public final class LayeredConfiguration implements ConfigurationPlugin, Configur
     private final ScheduledExecutorService poller;
     private volatile Map<String, Map<String, Object>> overlay = Map.of();
     private volatile List<String> stamps = List.of();
+    private volatile Schema schema = new Schema();
+    /** Per PID, the last .cfg-delivered properties that passed the check (before the overlay). */
+    private final Map<String, Map<String, Object>> lastGood = new ConcurrentHashMap<>();
+    /** Per PID, the problems last logged for its .cfg file, so each delivery does not log them again. */
+    private final Map<String, String> logged = new ConcurrentHashMap<>();
 
     @Activate
     public LayeredConfiguration(BundleContext context, ConfigFolderWatch.Config config,
@@ -89,6 +110,7 @@ public final class LayeredConfiguration implements ConfigurationPlugin, Configur
         }
         stamps = stamps();
         refresh(true);
+        rememberCurrentCfgs();
         poller = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cuga-config-layers");
             t.setDaemon(true);
@@ -108,6 +130,9 @@ public final class LayeredConfiguration implements ConfigurationPlugin, Configur
     @Override
     public void modifyConfiguration(ServiceReference<?> reference, Dictionary<String, Object> properties) {
         Object pid = properties.get(Constants.SERVICE_PID);
+        if (pid != null && properties.get(FILENAME) != null) {
+            checkCfg(pid.toString(), properties);
+        }
         Map<String, Object> values = pid == null ? null : overlay.get(pid.toString());
         if (values != null) {
             values.forEach((k, v) -> properties.put(k, v instanceof String[] a ? a.clone() : v));
@@ -117,9 +142,121 @@ public final class LayeredConfiguration implements ConfigurationPlugin, Configur
     @Override
     public void configurationEvent(ConfigurationEvent event) {
         // FileInstall deletes a PID's configuration with its .cfg file: layered values keep one alive
-        if (event.getType() == ConfigurationEvent.CM_DELETED && event.getFactoryPid() == null
-                && overlay.containsKey(event.getPid()) && poller != null) {
+        if (event.getType() == ConfigurationEvent.CM_DELETED && overlay.containsKey(event.getPid())
+                && poller != null) {
             poller.execute(() -> ensure(event.getPid()));
+        }
+    }
+
+    /**
+     * Checks what FileInstall put into ConfigAdmin from a .cfg file. Problems are logged with file:line (once per
+     * distinct set); under strict configuration the delivered properties are replaced with the last ones that
+     * passed, or, without such, the offending properties are left out.
+     */
+    private void checkCfg(String pid, Dictionary<String, Object> properties) {
+        Map<String, Object> props = new TreeMap<>();
+        for (Enumeration<String> keys = properties.keys(); keys.hasMoreElements();) {
+            String k = keys.nextElement();
+            props.put(k, properties.get(k));
+        }
+        List<Resolved.Problem> problems = problems(pid, props);
+        if (problems.isEmpty()) {
+            lastGood.put(pid, props);
+            logged.remove(pid);
+            return;
+        }
+        String lines = problems.stream().map(Object::toString).reduce((a, b) -> a + "\n" + b).orElse("");
+        boolean log = !lines.equals(logged.put(pid, lines));
+        if (log) {
+            problems.forEach(p -> LOG.error("Configuration problem: {}", p));
+        }
+        if (!strict) {
+            return;
+        }
+        Map<String, Object> good = lastGood.get(pid);
+        if (good != null) {
+            for (String k : props.keySet()) { // props is a copy: the dictionary is not iterated while changed
+                if (!k.startsWith("service.")) {
+                    properties.remove(k);
+                }
+            }
+            good.forEach((k, v) -> {
+                if (!k.startsWith("service.")) {
+                    properties.put(k, v);
+                }
+            });
+        } else {
+            String prefix = checkedPid(pid, props) + ".";
+            problems.stream().map(Resolved.Problem::key).filter(k -> k != null && k.startsWith(prefix))
+                    .forEach(k -> properties.remove(k.substring(prefix.length())));
+        }
+        if (log) {
+            LOG.error("Configuration file {} refused (strict): PID {} keeps {}", fileOf(props), pid,
+                    good != null ? "its previous values" : "its other values (the offending ones left out)");
+        }
+    }
+
+    /** The file FileInstall made a configuration from, or null. */
+    private static Path fileOf(Map<String, Object> props) {
+        try {
+            return Paths.get(URI.create(String.valueOf(props.get(FILENAME))));
+        } catch (IllegalArgumentException | FileSystemNotFoundException e) {
+            return null;
+        }
+    }
+
+    private List<Resolved.Problem> problems(String pid, Map<String, Object> props) {
+        Path file = fileOf(props);
+        if (file == null) {
+            return List.of();
+        }
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            text = "";
+        }
+        String checked = checkedPid(pid, props);
+        if (!schema.knowsPid(checked)) {
+            reloadSchema(); // a tool bundle dropped into deploy/ after the last resolve
+        }
+        return Resolver.checkCfg(schema, checked, file, props, text, strict);
+    }
+
+    /** A named factory configuration is checked as {@code factory~name}; an unnamed one against its factory. */
+    private static String checkedPid(String pid, Map<String, Object> props) {
+        Object factory = props.get(ConfigurationAdmin.SERVICE_FACTORYPID);
+        return factory == null || pid.indexOf(Schema.FACTORY_SEPARATOR) > 0 ? pid : factory.toString();
+    }
+
+    private void reloadSchema() {
+        try {
+            schema = Schema.fromFolders(schemaFolders);
+        } catch (IOException e) {
+            LOG.warn("Metatype not read: {}", e.getMessage());
+        }
+    }
+
+    /** The .cfg configurations already in ConfigAdmin that pass the check are the first "previous values". */
+    private void rememberCurrentCfgs() {
+        try {
+            Configuration[] all = configAdmin.listConfigurations("(" + FILENAME + "=*)");
+            for (Configuration c : all == null ? new Configuration[0] : all) {
+                Dictionary<String, Object> d = c.getProperties();
+                if (d == null) {
+                    continue;
+                }
+                Map<String, Object> props = new TreeMap<>();
+                for (Enumeration<String> keys = d.keys(); keys.hasMoreElements();) {
+                    String k = keys.nextElement();
+                    props.put(k, d.get(k));
+                }
+                if (problems(c.getPid(), props).isEmpty()) {
+                    lastGood.putIfAbsent(c.getPid(), props);
+                }
+            }
+        } catch (IOException | InvalidSyntaxException | IllegalStateException e) {
+            LOG.debug("Configurations not listed: {}", e.toString());
         }
     }
 
@@ -155,14 +292,17 @@ public final class LayeredConfiguration implements ConfigurationPlugin, Configur
     private synchronized void refresh(boolean first) {
         Resolved r;
         try {
-            r = Resolver.resolve(new Resolver.Inputs(folder, cwd, System.getenv(), sets),
-                    Schema.fromFolders(schemaFolders), strict);
+            Schema s = Schema.fromFolders(schemaFolders);
+            schema = s;
+            r = Resolver.resolve(new Resolver.Inputs(folder, cwd, System.getenv(), sets), s, strict);
         } catch (IOException e) {
             LOG.error("Layered configuration not resolved, previous values kept: {}", e.getMessage());
             return;
         }
-        if (!r.problems().isEmpty()) {
-            for (Resolved.Problem p : r.problems()) {
+        // a .cfg file's problems are FileInstall's side: checked (and logged) as ConfigAdmin delivers it
+        List<Resolved.Problem> problems = r.problems().stream().filter(p -> p.layer() != Layer.CFG).toList();
+        if (!problems.isEmpty()) {
+            for (Resolved.Problem p : problems) {
                 LOG.error("Configuration problem: {}", p);
             }
             if (strict) {
@@ -230,7 +370,9 @@ public final class LayeredConfiguration implements ConfigurationPlugin, Configur
             if (find(pid) != null || !overlay.containsKey(pid)) {
                 return;
             }
-            Configuration c = configAdmin.getConfiguration(pid, "?");
+            int sep = pid.indexOf(Schema.FACTORY_SEPARATOR);
+            Configuration c = sep > 0 ? configAdmin.getFactoryConfiguration(pid.substring(0, sep),
+                    pid.substring(sep + 1), "?") : configAdmin.getConfiguration(pid, "?");
             Dictionary<String, Object> props = new Hashtable<>();
             props.put(MARKER, Boolean.TRUE);
             c.update(props);
