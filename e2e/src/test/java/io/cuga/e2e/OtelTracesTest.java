@@ -263,4 +263,47 @@ class OtelTracesTest {
             assertThat(s.toString()).doesNotContain(SECRET);
         }
     }
+
+    @Test
+    void aTaskIsAnInvokeAgentSpanUnderTheCallersSpanWithItsToolCallsAndSubTasksAsChildren() throws Exception {
+        String trace = randomHex(16);
+        String callerSpan = randomHex(8);
+        Map<String, Object> body = Map.of("plan", List.of(
+            Map.of("tool", "calculator", "arguments", Map.of("expression", "6*7")),
+            Map.of("task", Map.of("plan", List.of(
+                Map.of("tool", "calculator", "arguments", Map.of("expression", "2+3")))))));
+        HttpResponse<String> submitted = server.send(HttpRequest.newBuilder(server.uri("/api/v1/tasks"))
+            .header("Content-Type", "application/json")
+            .header("traceparent", "00-" + trace + "-" + callerSpan + "-01")
+            .POST(HttpRequest.BodyPublishers.ofString(CugaServer.JSON.writeValueAsString(body))), AGENT_TOKEN);
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+        assertThat(json(submitted).path("traceId").asText()).as("the task joins the caller's trace")
+            .isEqualTo(trace);
+
+        // the task's span: a child of the caller's span, named after its planner
+        boolean arrived = poll(GENEROUS, () -> SPANS.stream().anyMatch(s -> hex(s.getTraceId()).equals(trace)
+            && hex(s.getParentSpanId()).equals(callerSpan) && s.getName().startsWith("invoke_agent")));
+        assertThat(arrived).as("the task's invoke_agent span; server log:\n%s", server.logTail()).isTrue();
+        Span agent = SPANS.stream().filter(s -> hex(s.getTraceId()).equals(trace)
+            && hex(s.getParentSpanId()).equals(callerSpan)).findFirst().orElseThrow();
+        assertThat(agent.getName()).isEqualTo("invoke_agent explicit");
+        assertThat(attribute(agent, "gen_ai.operation.name")).isEqualTo("invoke_agent");
+        assertThat(attribute(agent, "cuga.task.id")).isNotEmpty();
+        assertThat(agent.getEndTimeUnixNano()).isGreaterThan(agent.getStartTimeUnixNano());
+
+        // its own call and its sub-task's span are its children; the sub-task's call is the sub-task's child
+        assertThat(poll(GENEROUS, () -> childrenOf(agent).size() >= 2)).as("children of %s", agent.getName())
+            .isTrue();
+        List<Span> children = childrenOf(agent);
+        assertThat(children).extracting(Span::getName).containsExactlyInAnyOrder("execute_tool calculator",
+            "invoke_agent explicit");
+        Span sub = children.stream().filter(s -> s.getName().startsWith("invoke_agent")).findFirst().orElseThrow();
+        assertThat(poll(GENEROUS, () -> childrenOf(sub).stream().anyMatch(s -> s.getName().equals(
+            "execute_tool calculator")))).as("the sub-task's call under the sub-task's span").isTrue();
+        for (Span s : SPANS) {
+            if (hex(s.getTraceId()).equals(trace) && s.getName().startsWith("execute_tool")) {
+                assertThat(s.getStartTimeUnixNano()).isGreaterThanOrEqualTo(agent.getStartTimeUnixNano());
+            }
+        }
+    }
 }
