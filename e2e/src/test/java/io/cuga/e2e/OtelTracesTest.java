@@ -86,6 +86,20 @@ class OtelTracesTest {
                 exchange.close();
             }
         });
+        // a scripted chat-completions model on the same loopback server: it answers every turn with a text
+        collector.createContext("/v1/chat/completions", exchange -> {
+            try (exchange) {
+                exchange.getRequestBody().readAllBytes();
+                byte[] bytes = ("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
+                    + "\"model\":\"scripted\",\"choices\":[{\"index\":0,\"finish_reason\":\"stop\","
+                    + "\"message\":{\"role\":\"assistant\",\"content\":\"Hello from the model.\"}}],"
+                    + "\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":5,\"total_tokens\":25}}")
+                    .getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, bytes.length);
+                exchange.getResponseBody().write(bytes);
+            }
+        });
         collector.setExecutor(THREADS);
         collector.start();
 
@@ -119,6 +133,9 @@ class OtelTracesTest {
             // arguments and results go into the events, so the exporter's content capture has something to redact
             Files.writeString(config.resolve("cuga.dispatcher.cfg"), "events.include.content = true\n",
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+            Files.writeString(config.resolve("cuga.model.openai.cfg"), "base.url = http://127.0.0.1:"
+                + collector.getAddress().getPort() + "/v1\nmodel = scripted\ntimeout.millis = 10000\n",
+                StandardCharsets.UTF_8);
         });
     }
 
@@ -163,6 +180,15 @@ class OtelTracesTest {
             }
         }
         return null;
+    }
+
+    static long longAttribute(Span span, String key) {
+        for (KeyValue kv : span.getAttributesList()) {
+            if (kv.getKey().equals(key)) {
+                return kv.getValue().getIntValue();
+            }
+        }
+        return -1;
     }
 
     static Optional<Span> spanWithId(String spanId) {
@@ -305,5 +331,31 @@ class OtelTracesTest {
                 assertThat(s.getStartTimeUnixNano()).isGreaterThanOrEqualTo(agent.getStartTimeUnixNano());
             }
         }
+    }
+
+    @Test
+    void aModelCallOfATaskIsAChatSpanNamedAfterTheModelWithItsTokenUsage() throws Exception {
+        assertThat(poll(GENEROUS, () -> server.toolNames().contains("model_chat"))).as("model_chat registered")
+            .isTrue();
+        String trace = randomHex(16);
+        HttpResponse<String> submitted = server.send(HttpRequest.newBuilder(server.uri("/api/v1/tasks"))
+            .header("Content-Type", "application/json")
+            .header("traceparent", "00-" + trace + "-" + randomHex(8) + "-01")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"goal\":\"say hello to the operator\"}")), AGENT_TOKEN);
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+
+        boolean arrived = poll(GENEROUS, () -> SPANS.stream().anyMatch(s -> hex(s.getTraceId()).equals(trace)
+            && s.getName().equals("chat scripted")) && SPANS.stream().anyMatch(s -> hex(s.getTraceId())
+                .equals(trace) && s.getName().equals("invoke_agent model")));
+        assertThat(arrived).as("chat and invoke_agent spans; server log:\n%s", server.logTail()).isTrue();
+        Span chat = SPANS.stream().filter(s -> hex(s.getTraceId()).equals(trace) && s.getName().equals(
+            "chat scripted")).findFirst().orElseThrow();
+        Span agent = SPANS.stream().filter(s -> hex(s.getTraceId()).equals(trace) && s.getName().equals(
+            "invoke_agent model")).findFirst().orElseThrow();
+        assertThat(chat.getParentSpanId()).isEqualTo(agent.getSpanId());
+        assertThat(attribute(chat, "gen_ai.operation.name")).isEqualTo("chat");
+        assertThat(attribute(chat, "gen_ai.request.model")).isEqualTo("scripted");
+        assertThat(longAttribute(chat, "gen_ai.usage.input_tokens")).isEqualTo(20);
+        assertThat(longAttribute(chat, "gen_ai.usage.output_tokens")).isEqualTo(5);
     }
 }
