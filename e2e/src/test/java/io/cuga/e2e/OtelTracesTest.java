@@ -86,6 +86,20 @@ class OtelTracesTest {
                 exchange.close();
             }
         });
+        // a scripted chat-completions model on the same loopback server: it answers every turn with a text
+        collector.createContext("/v1/chat/completions", exchange -> {
+            try (exchange) {
+                exchange.getRequestBody().readAllBytes();
+                byte[] bytes = ("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
+                    + "\"model\":\"scripted\",\"choices\":[{\"index\":0,\"finish_reason\":\"stop\","
+                    + "\"message\":{\"role\":\"assistant\",\"content\":\"Hello from the model.\"}}],"
+                    + "\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":5,\"total_tokens\":25}}")
+                    .getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, bytes.length);
+                exchange.getResponseBody().write(bytes);
+            }
+        });
         collector.setExecutor(THREADS);
         collector.start();
 
@@ -119,6 +133,9 @@ class OtelTracesTest {
             // arguments and results go into the events, so the exporter's content capture has something to redact
             Files.writeString(config.resolve("cuga.dispatcher.cfg"), "events.include.content = true\n",
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+            Files.writeString(config.resolve("cuga.model.openai.cfg"), "base.url = http://127.0.0.1:"
+                + collector.getAddress().getPort() + "/v1\nmodel = scripted\ntimeout.millis = 10000\n",
+                StandardCharsets.UTF_8);
         });
     }
 
@@ -163,6 +180,15 @@ class OtelTracesTest {
             }
         }
         return null;
+    }
+
+    static long longAttribute(Span span, String key) {
+        for (KeyValue kv : span.getAttributesList()) {
+            if (kv.getKey().equals(key)) {
+                return kv.getValue().getIntValue();
+            }
+        }
+        return -1;
     }
 
     static Optional<Span> spanWithId(String spanId) {
@@ -262,5 +288,74 @@ class OtelTracesTest {
         for (Span s : SPANS) {
             assertThat(s.toString()).doesNotContain(SECRET);
         }
+    }
+
+    @Test
+    void aTaskIsAnInvokeAgentSpanUnderTheCallersSpanWithItsToolCallsAndSubTasksAsChildren() throws Exception {
+        String trace = randomHex(16);
+        String callerSpan = randomHex(8);
+        Map<String, Object> body = Map.of("plan", List.of(
+            Map.of("tool", "calculator", "arguments", Map.of("expression", "6*7")),
+            Map.of("task", Map.of("plan", List.of(
+                Map.of("tool", "calculator", "arguments", Map.of("expression", "2+3")))))));
+        HttpResponse<String> submitted = server.send(HttpRequest.newBuilder(server.uri("/api/v1/tasks"))
+            .header("Content-Type", "application/json")
+            .header("traceparent", "00-" + trace + "-" + callerSpan + "-01")
+            .POST(HttpRequest.BodyPublishers.ofString(CugaServer.JSON.writeValueAsString(body))), AGENT_TOKEN);
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+        assertThat(json(submitted).path("traceId").asText()).as("the task joins the caller's trace")
+            .isEqualTo(trace);
+
+        // the task's span: a child of the caller's span, named after its planner
+        boolean arrived = poll(GENEROUS, () -> SPANS.stream().anyMatch(s -> hex(s.getTraceId()).equals(trace)
+            && hex(s.getParentSpanId()).equals(callerSpan) && s.getName().startsWith("invoke_agent")));
+        assertThat(arrived).as("the task's invoke_agent span; server log:\n%s", server.logTail()).isTrue();
+        Span agent = SPANS.stream().filter(s -> hex(s.getTraceId()).equals(trace)
+            && hex(s.getParentSpanId()).equals(callerSpan)).findFirst().orElseThrow();
+        assertThat(agent.getName()).isEqualTo("invoke_agent explicit");
+        assertThat(attribute(agent, "gen_ai.operation.name")).isEqualTo("invoke_agent");
+        assertThat(attribute(agent, "cuga.task.id")).isNotEmpty();
+        assertThat(agent.getEndTimeUnixNano()).isGreaterThan(agent.getStartTimeUnixNano());
+
+        // its own call and its sub-task's span are its children; the sub-task's call is the sub-task's child
+        assertThat(poll(GENEROUS, () -> childrenOf(agent).size() >= 2)).as("children of %s", agent.getName())
+            .isTrue();
+        List<Span> children = childrenOf(agent);
+        assertThat(children).extracting(Span::getName).containsExactlyInAnyOrder("execute_tool calculator",
+            "invoke_agent explicit");
+        Span sub = children.stream().filter(s -> s.getName().startsWith("invoke_agent")).findFirst().orElseThrow();
+        assertThat(poll(GENEROUS, () -> childrenOf(sub).stream().anyMatch(s -> s.getName().equals(
+            "execute_tool calculator")))).as("the sub-task's call under the sub-task's span").isTrue();
+        for (Span s : SPANS) {
+            if (hex(s.getTraceId()).equals(trace) && s.getName().startsWith("execute_tool")) {
+                assertThat(s.getStartTimeUnixNano()).isGreaterThanOrEqualTo(agent.getStartTimeUnixNano());
+            }
+        }
+    }
+
+    @Test
+    void aModelCallOfATaskIsAChatSpanNamedAfterTheModelWithItsTokenUsage() throws Exception {
+        assertThat(poll(GENEROUS, () -> server.toolNames().contains("model_chat"))).as("model_chat registered")
+            .isTrue();
+        String trace = randomHex(16);
+        HttpResponse<String> submitted = server.send(HttpRequest.newBuilder(server.uri("/api/v1/tasks"))
+            .header("Content-Type", "application/json")
+            .header("traceparent", "00-" + trace + "-" + randomHex(8) + "-01")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"goal\":\"say hello to the operator\"}")), AGENT_TOKEN);
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+
+        boolean arrived = poll(GENEROUS, () -> SPANS.stream().anyMatch(s -> hex(s.getTraceId()).equals(trace)
+            && s.getName().equals("chat scripted")) && SPANS.stream().anyMatch(s -> hex(s.getTraceId())
+                .equals(trace) && s.getName().equals("invoke_agent model")));
+        assertThat(arrived).as("chat and invoke_agent spans; server log:\n%s", server.logTail()).isTrue();
+        Span chat = SPANS.stream().filter(s -> hex(s.getTraceId()).equals(trace) && s.getName().equals(
+            "chat scripted")).findFirst().orElseThrow();
+        Span agent = SPANS.stream().filter(s -> hex(s.getTraceId()).equals(trace) && s.getName().equals(
+            "invoke_agent model")).findFirst().orElseThrow();
+        assertThat(chat.getParentSpanId()).isEqualTo(agent.getSpanId());
+        assertThat(attribute(chat, "gen_ai.operation.name")).isEqualTo("chat");
+        assertThat(attribute(chat, "gen_ai.request.model")).isEqualTo("scripted");
+        assertThat(longAttribute(chat, "gen_ai.usage.input_tokens")).isEqualTo(20);
+        assertThat(longAttribute(chat, "gen_ai.usage.output_tokens")).isEqualTo(5);
     }
 }

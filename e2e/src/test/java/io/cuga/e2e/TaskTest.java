@@ -350,6 +350,99 @@ class TaskTest {
     }
 
     @Test
+    void nestedOrchestrationRunsSubTasksUnderTheParentsProfileTraceAndLimits() {
+        // a plan whose second step is an explicit sub-task and whose third a sub-task the planner plans
+        String id = accepted(submit(null, null, Map.of("plan", List.of(
+            Map.of("tool", "calculator", "arguments", Map.of("expression", "6*7")),
+            Map.of("task", Map.of("plan", List.of(
+                Map.of("tool", "calculator", "arguments", Map.of("expression", "2+3")),
+                Map.of("tool", "sample_echo", "arguments", Map.of("message", "nested"))))),
+            Map.of("task", Map.of("goal", "calculate 2**10"))))));
+        JsonNode done = awaitStatus(id, "completed", "failed");
+        assertThat(done.path("status").asText()).as(done.toString()).isEqualTo("completed");
+        assertThat(done.path("plan").path("steps").get(1).path("task").path("plan")).hasSize(2);
+        JsonNode steps = done.path("steps");
+        assertThat(steps).hasSize(3);
+        JsonNode explicit = steps.get(1);
+        assertThat(explicit.path("tool").asText()).isEqualTo("task");
+        assertThat(explicit.path("status").asText()).isEqualTo("succeeded");
+        JsonNode sub = explicit.path("subtask");
+        assertThat(sub.path("status").asText()).isEqualTo("completed");
+        assertThat(sub.path("traceId").asText()).isEqualTo(done.path("traceId").asText());
+        assertThat(sub.path("profile").asText()).isEqualTo(done.path("profile").asText());
+        assertThat(sub.path("steps")).hasSize(2);
+        assertThat(sub.path("steps").get(0).path("result").path("value").asInt()).isEqualTo(5);
+        assertThat(explicit.path("result").toString()).as("the sub-task's answer is the step's result")
+            .isEqualTo(sub.path("answer").toString()).contains("nested");
+        JsonNode planned = steps.get(2).path("subtask");
+        assertThat(planned.path("plan").path("planner").asText()).isEqualTo("offline");
+        assertThat(steps.get(2).path("result").path("value").asInt()).isEqualTo(1024);
+        assertThat(done.path("answer").path("value").asInt()).isEqualTo(1024);
+        assertThat(done.path("toolCalls").asInt()).as("the sub-tasks' calls count for the parent").isEqualTo(4);
+        // the sub-task is a task of its own, visible to its caller
+        assertThat(task(sub.path("id").asText()).path("status").asText()).isEqualTo("completed");
+
+        // every call, the sub-tasks' included, is in the audit trail under the one trace
+        JsonNode audit = json(server.get("/api/v1/audit?trace=" + done.path("traceId").asText() + "&limit=100",
+            ADMIN_TOKEN));
+        assertThat(kinds(audit).stream().filter("call.outcome"::equals)).hasSize(4);
+
+        // a sub-task's failure is the step's failure, with the failed call's own code, and not retried
+        String failing = accepted(submit(null, null, Map.of("plan", List.of(Map.of("task", Map.of("plan", List.of(
+            Map.of("tool", "calculator", "arguments", Map.of("expression", "1/0")))))))));
+        JsonNode failed = awaitStatus(failing, "failed", "completed");
+        assertThat(failed.path("errorCode").asText()).isEqualTo("step_failed");
+        JsonNode failedStep = failed.path("steps").get(0);
+        assertThat(failedStep.path("status").asText()).isEqualTo("failed");
+        assertThat(failedStep.path("errorCode").asText()).isNotEmpty().isNotEqualTo("step_failed");
+        assertThat(failedStep.path("subtask").path("status").asText()).isEqualTo("failed");
+        assertThat(failedStep.path("subtask").path("steps").get(0).path("attempts").asInt()).isEqualTo(1);
+
+        // the sub-task's steps count against the parent's max_steps
+        HttpResponse<String> tooMany = submit(null, null, Map.of("plan", List.of(
+            Map.of("tool", "calculator", "arguments", Map.of("expression", "1+1")),
+            Map.of("task", Map.of("plan", List.of(
+                Map.of("tool", "calculator", "arguments", Map.of("expression", "2+2")))))),
+            "limits", Map.of("maxSteps", 2)));
+        assertThat(tooMany.statusCode()).as(tooMany.body()).isEqualTo(422);
+        assertThat(tooMany.body()).contains("max_steps");
+
+        // depth is bounded (max_depth 3 by default)
+        Map<String, Object> leaf = Map.of("tool", "calculator", "arguments", Map.of("expression", "1+1"));
+        Map<String, Object> nested = leaf;
+        for (int i = 0; i < 4; i++) {
+            nested = Map.of("task", Map.of("plan", List.of(nested)));
+        }
+        HttpResponse<String> tooDeep = submit(null, null, Map.of("plan", List.of(nested)));
+        assertThat(tooDeep.statusCode()).as(tooDeep.body()).isEqualTo(422);
+        assertThat(tooDeep.body()).contains("max_depth");
+        HttpResponse<String> badTask = submit(null, null, Map.of("plan", List.of(Map.of("task", "x"))));
+        assertThat(badTask.statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void cancellingAParentCancelsItsRunningSubTask() {
+        Map<String, Object> slow = Map.of("tool", "sample_echo", "arguments", Map.of("message", "slow",
+            "delay_millis", 700));
+        String id = accepted(submit(null, null, Map.of("plan", List.of(Map.of("task", Map.of("plan",
+            List.of(slow, slow, slow, slow, slow, slow)))))));
+        AtomicReference<String> child = new AtomicReference<>();
+        assertThat(CugaServer.poll(Duration.ofSeconds(30), () -> {
+            JsonNode t = task(id);
+            child.set(t.path("steps").get(0).path("subtask").path("id").asText(""));
+            return !child.get().isEmpty();
+        })).as("the sub-task started").isTrue();
+        HttpResponse<String> cancel = server.post("/api/v1/tasks/" + id + "/cancel", AGENT_TOKEN,
+            "application/json", "{}");
+        assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(200);
+        JsonNode parent = awaitStatus(id, "cancelled", "completed", "failed");
+        assertThat(parent.path("status").asText()).as(parent.toString()).isEqualTo("cancelled");
+        JsonNode sub = awaitStatus(child.get(), "cancelled", "completed", "failed");
+        assertThat(sub.path("status").asText()).as(sub.toString()).isEqualTo("cancelled");
+        assertThat(sub.path("toolCalls").asInt()).isLessThan(6);
+    }
+
+    @Test
     void badInputIsAClearJsonError() {
         HttpResponse<String> notString = submit(null, null, Map.of("goal", 5));
         assertThat(notString.statusCode()).isEqualTo(400);

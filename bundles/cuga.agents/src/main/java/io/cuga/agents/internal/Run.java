@@ -8,8 +8,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 
 import io.cuga.api.agent.Plan;
+import io.cuga.api.agent.PlannedStep;
 import io.cuga.api.agent.Step;
 import io.cuga.api.agent.StepStatus;
+import io.cuga.api.agent.SubTask;
 import io.cuga.api.agent.Task;
 import io.cuga.api.agent.TaskLimits;
 import io.cuga.api.agent.TaskListener;
@@ -41,6 +43,12 @@ final class Run {
         String error = "";
         Instant startedAt;
         Instant endedAt;
+        /** What a sub-task step runs, null for a tool step. */
+        SubTask task;
+        /** The sub-task while it runs (on this task's thread). */
+        volatile Run child;
+        /** The sub-task as it ended. */
+        Task subtask;
 
         StepState(int index, String tool, Map<String, Object> arguments) {
             this.index = index;
@@ -48,13 +56,19 @@ final class Run {
             this.arguments = arguments;
         }
 
+        StepState(int index, PlannedStep planned) {
+            this(index, planned.tool(), planned.arguments());
+            this.task = planned.task();
+        }
+
         void move(StepStatus next) {
             status = status.moveTo(next);
         }
 
         Step snapshot() {
+            Run running = child;
             return new Step(index, tool, arguments, status, worker, attempts, decision, outcome, callId, approvalId,
-                result, errorCode, error, startedAt, endedAt);
+                result, errorCode, error, startedAt, endedAt, running != null ? running.snapshot() : subtask);
         }
 
         static StepState of(Step s) {
@@ -71,6 +85,7 @@ final class Run {
             st.error = s.error();
             st.startedAt = s.startedAt();
             st.endedAt = s.endedAt();
+            st.subtask = s.subtask();
             return st;
         }
     }
@@ -100,6 +115,18 @@ final class Run {
     volatile Future<?> future;
     boolean ended;
     boolean started;
+    /** The span id of the task's invoke_agent span: derived from its id. */
+    final String spanId;
+    /** The caller's span (from its traceparent, or the parent task's span), empty when none. */
+    String parentSpanId = "";
+    /** The task whose step this sub-task is, null for a top task. */
+    Run parent;
+    /** 0 for a top task, 1 for its sub-tasks, ... */
+    int depth;
+    /** Steps its sub-tasks ran (recursively): they count against this task's max_steps. */
+    int nestedSteps;
+    /** When this run started executing. */
+    Instant startedAt;
 
     Run(Task t, long version) {
         this.id = t.id();
@@ -113,7 +140,11 @@ final class Run {
         this.status = t.status();
         this.plan = t.plan();
         for (Step s : t.steps()) {
-            steps.add(StepState.of(s));
+            StepState st = StepState.of(s);
+            if (plan != null && s.index() < plan.steps().size()) {
+                st.task = plan.steps().get(s.index()).task();
+            }
+            steps.add(st);
         }
         this.toolCalls = t.toolCalls();
         this.answer = t.answer();
@@ -122,6 +153,24 @@ final class Run {
         this.updatedAt = t.updatedAt();
         this.endedAt = t.endedAt();
         this.version = version;
+        this.spanId = spanId(id);
+    }
+
+    /** @return the invoke_agent span id of a task: 16 hex digits of SHA-256 of its id, never all zero */
+    static String spanId(String taskId) {
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(("cuga.task/" + taskId)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String hex = java.util.HexFormat.of().formatHex(h, 0, 8);
+            return "0000000000000000".equals(hex) ? "0000000000000001" : hex;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing", e);
+        }
+    }
+
+    /** @return steps this task used: its own and its sub-tasks' */
+    int stepsUsed() {
+        return steps.size() + nestedSteps;
     }
 
     void move(TaskStatus next) {

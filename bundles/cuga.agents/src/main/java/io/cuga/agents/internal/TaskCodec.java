@@ -14,6 +14,7 @@ import io.cuga.api.agent.Plan;
 import io.cuga.api.agent.PlannedStep;
 import io.cuga.api.agent.Step;
 import io.cuga.api.agent.StepStatus;
+import io.cuga.api.agent.SubTask;
 import io.cuga.api.agent.Task;
 import io.cuga.api.agent.TaskLimits;
 import io.cuga.api.agent.TaskStatus;
@@ -46,17 +47,9 @@ final class TaskCodec {
         m.put("limits", Map.of("maxSteps", t.limits().maxSteps(), "maxToolCalls", t.limits().maxToolCalls(),
             "maxWallMillis", t.limits().maxWallMillis()));
         if (t.plan() != null) {
-            List<Map<String, Object>> steps = new ArrayList<>();
-            for (PlannedStep s : t.plan().steps()) {
-                Map<String, Object> p = new LinkedHashMap<>();
-                p.put("tool", s.tool());
-                p.put("arguments", s.arguments());
-                p.put("rationale", s.rationale());
-                steps.add(p);
-            }
             Map<String, Object> plan = new LinkedHashMap<>();
             plan.put("planner", t.plan().planner());
-            plan.put("steps", steps);
+            plan.put("steps", planned(t.plan().steps()));
             plan.put("explanation", t.plan().explanation());
             plan.put("confidence", t.plan().confidence());
             m.put("plan", plan);
@@ -78,6 +71,40 @@ final class TaskCodec {
         return m;
     }
 
+    /** @return plan steps as JSON: tool steps, and sub-task steps with their {@code task} */
+    static List<Map<String, Object>> planned(List<PlannedStep> plan) {
+        List<Map<String, Object>> steps = new ArrayList<>();
+        for (PlannedStep s : plan) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("tool", s.tool());
+            p.put("arguments", s.arguments());
+            p.put("rationale", s.rationale());
+            if (s.task() != null) {
+                Map<String, Object> task = new LinkedHashMap<>();
+                task.put("goal", s.task().goal());
+                task.put("plan", planned(s.task().plan()));
+                p.put("task", task);
+            }
+            steps.add(p);
+        }
+        return steps;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<PlannedStep> readPlanned(Object list) {
+        List<PlannedStep> planned = new ArrayList<>();
+        for (Object o : list instanceof List<?> l ? l : List.of()) {
+            Map<String, Object> s = (Map<String, Object>) o;
+            SubTask task = null;
+            if (s.get("task") instanceof Map<?, ?> t) {
+                task = new SubTask((String) t.get("goal"), readPlanned(t.get("plan")));
+            }
+            planned.add(new PlannedStep((String) s.get("tool"), (Map<String, Object>) s.get("arguments"),
+                (String) s.get("rationale"), task));
+        }
+        return planned;
+    }
+
     static Map<String, Object> step(Step s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("index", s.index());
@@ -95,6 +122,9 @@ final class TaskCodec {
         m.put("error", s.error());
         m.put("startedAt", time(s.startedAt()));
         m.put("endedAt", time(s.endedAt()));
+        if (s.subtask() != null) {
+            m.put("subtask", toMap(s.subtask()));
+        }
         return m;
     }
 
@@ -106,15 +136,15 @@ final class TaskCodec {
         } catch (IOException e) {
             throw new IllegalArgumentException("a stored task is not JSON: " + e.getMessage(), e);
         }
+        return read(m);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Task read(Map<String, Object> m) {
         Map<String, Object> limits = (Map<String, Object>) m.getOrDefault("limits", Map.of());
         Plan plan = null;
         if (m.get("plan") instanceof Map<?, ?> p) {
-            List<PlannedStep> planned = new ArrayList<>();
-            for (Object o : (List<Object>) p.get("steps")) {
-                Map<String, Object> s = (Map<String, Object>) o;
-                planned.add(new PlannedStep((String) s.get("tool"), (Map<String, Object>) s.get("arguments"),
-                    (String) s.get("rationale")));
-            }
+            List<PlannedStep> planned = readPlanned(p.get("steps"));
             plan = new Plan((String) p.get("planner"), planned, (String) p.get("explanation"),
                 ((Number) p.get("confidence")).doubleValue());
         }
@@ -126,7 +156,8 @@ final class TaskCodec {
                 (String) s.get("worker"), ((Number) s.get("attempts")).intValue(),
                 (Map<String, Object>) s.get("decision"), (String) s.get("outcome"), (String) s.get("callId"),
                 (String) s.get("approvalId"), s.get("result"), (String) s.get("errorCode"), (String) s.get("error"),
-                instant(s.get("startedAt")), instant(s.get("endedAt"))));
+                instant(s.get("startedAt")), instant(s.get("endedAt")),
+                s.get("subtask") instanceof Map<?, ?> sub ? read((Map<String, Object>) sub) : null));
         }
         return new Task((String) m.get("id"), TaskStatus.parse((String) m.get("status")), (String) m.get("goal"),
             (String) m.get("profile"), (String) m.get("session"), (String) m.get("caller"),

@@ -42,6 +42,7 @@ import io.cuga.api.agent.Plan;
 import io.cuga.api.agent.PlannedStep;
 import io.cuga.api.agent.Planner;
 import io.cuga.api.agent.StepStatus;
+import io.cuga.api.agent.SubTask;
 import io.cuga.api.agent.Task;
 import io.cuga.api.agent.TaskException;
 import io.cuga.api.agent.TaskException.Problem;
@@ -131,6 +132,11 @@ public final class TaskRuntime implements TaskService {
             + "only lower it).")
         int max_steps() default 10;
 
+        /** @return how deep sub-tasks nest */
+        @AttributeDefinition(name = "Max depth", description = "How deep sub-tasks (plan steps that are tasks) "
+            + "may nest: 1 allows sub-tasks without sub-tasks of their own.")
+        int max_depth() default 3;
+
         /** @return the default and ceiling of tool calls */
         @AttributeDefinition(name = "Max tool calls", description = "The most tool calls of a task, retries "
             + "included (a request may only lower it).")
@@ -207,6 +213,7 @@ public final class TaskRuntime implements TaskService {
     private final RetryPolicy retry;
     private final Coordinator coordinator;
     private final long pollMillis;
+    private final int maxDepth;
     private final boolean memoryEnabled;
     private final ThreadPoolExecutor runner;
     private final Map<String, ExecutorService> workers = new LinkedHashMap<>();
@@ -239,6 +246,7 @@ public final class TaskRuntime implements TaskService {
         this.coordinator = new Coordinator(Coordinator.Strategy.parse(config.routing()),
             split(config.workers(), ","), split(config.capabilities(), ";"));
         this.pollMillis = Math.max(10, config.approval_poll_millis());
+        this.maxDepth = Math.max(0, config.max_depth());
         this.memoryEnabled = config.memory_enabled();
         int running = Math.max(1, config.max_running());
         this.runner = new ThreadPoolExecutor(running, running, 30, TimeUnit.SECONDS,
@@ -324,6 +332,17 @@ public final class TaskRuntime implements TaskService {
 
     @Override
     public Task submit(TaskRequest request) throws TaskException {
+        Run run = create(request, null);
+        start(run);
+        return run.snapshot();
+    }
+
+    /**
+     * Checks a request and stores its task as created.
+     *
+     * @param parent the task whose step the new one is, or null
+     */
+    private Run create(TaskRequest request, Run parent) throws TaskException {
         if (request.goal().length() > MAX_GOAL) {
             throw new TaskException(Problem.INVALID, "the goal is longer than " + MAX_GOAL + " characters",
                 Map.of("field", "goal", "maxLength", MAX_GOAL));
@@ -333,30 +352,83 @@ public final class TaskRuntime implements TaskService {
                 Map.of("field", "goal"));
         }
         TaskLimits limits = request.limits().within(ceiling);
-        if (request.plan().size() > limits.maxSteps()) {
-            throw new TaskException(Problem.UNPROCESSABLE, "the plan has " + request.plan().size()
-                + " steps; the limit is " + limits.maxSteps(), Map.of("field", "plan", "limit", "max_steps",
+        int depth = parent == null ? 0 : parent.depth + 1;
+        int planned = countSteps(request.plan());
+        if (planned > limits.maxSteps()) {
+            throw new TaskException(Problem.UNPROCESSABLE, "the plan has " + planned + " steps (its sub-tasks' "
+                + "included); the limit is " + limits.maxSteps(), Map.of("field", "plan", "limit", "max_steps",
                     "maxSteps", limits.maxSteps()));
         }
-        for (int i = 0; i < request.plan().size(); i++) {
-            String tool = request.plan().get(i).tool();
-            if (registry.find(tool, request.profile()).isEmpty()) {
-                throw new TaskException(Problem.UNPROCESSABLE, "plan step " + i + ": no tool named '" + tool
-                    + "' is visible to profile " + request.profile(), Map.of("field", "plan[" + i + "].tool",
-                        "tool", tool));
-            }
-        }
+        checkPlan(request.plan(), request.profile(), "plan", depth);
         Instant now = Instant.now();
         Plan explicit = request.plan().isEmpty() ? null
             : new Plan("explicit", request.plan(), "the plan given in the request", 1);
+        boolean joins = isHex(request.traceId(), 32);
+        String traceId = joins ? request.traceId() : HexFormat.of().formatHex(bytes(16));
         Task task = new Task(randomId(), TaskStatus.CREATED, request.goal(), request.profile(), request.session(),
-            request.caller(), HexFormat.of().formatHex(bytes(16)), limits, explicit, List.of(), 0, null, null, null,
-            now, now, null);
+            request.caller(), traceId, limits, explicit, List.of(), 0, null, null, null, now, now, null);
         StoredDocument stored = store.createTask(document(task, 0));
         Run run = new Run(task, stored.version());
+        run.parent = parent;
+        run.depth = depth;
+        run.parentSpanId = joins && isHex(request.parentSpanId(), 16) ? request.parentSpanId() : "";
         run.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.maxWallMillis());
-        start(run);
-        return task;
+        return run;
+    }
+
+    /** @return the steps of a plan, its sub-tasks' explicit steps included */
+    static int countSteps(List<PlannedStep> plan) {
+        int n = plan.size();
+        for (PlannedStep s : plan) {
+            if (s.task() != null) {
+                n += countSteps(s.task().plan());
+            }
+        }
+        return n;
+    }
+
+    /** Every tool step names a visible tool, every sub-task has a goal or a plan and nests no deeper than allowed. */
+    private void checkPlan(List<PlannedStep> plan, String profile, String field, int depth) throws TaskException {
+        for (int i = 0; i < plan.size(); i++) {
+            PlannedStep step = plan.get(i);
+            String at = field + "[" + i + "]";
+            SubTask sub = step.task();
+            if (sub != null) {
+                if (depth + sub.depth() > maxDepth) {
+                    throw new TaskException(Problem.UNPROCESSABLE, at + ": sub-tasks nest " + (depth + sub.depth())
+                        + " deep; the limit max_depth is " + maxDepth, Map.of("field", at + ".task", "limit",
+                            "max_depth", "maxDepth", maxDepth));
+                }
+                if (sub.goal().isBlank() && sub.plan().isEmpty()) {
+                    throw new TaskException(Problem.UNPROCESSABLE, at + ": a sub-task needs a goal or a plan",
+                        Map.of("field", at + ".task"));
+                }
+                if (sub.goal().length() > MAX_GOAL) {
+                    throw new TaskException(Problem.INVALID, at + ": the goal is longer than " + MAX_GOAL
+                        + " characters", Map.of("field", at + ".task.goal", "maxLength", MAX_GOAL));
+                }
+                checkPlan(sub.plan(), profile, at + ".task.plan", depth + 1);
+            } else if (registry.find(step.tool(), profile).isEmpty()) {
+                String where = "plan".equals(field) ? "plan step " + i : at;
+                throw new TaskException(Problem.UNPROCESSABLE, where + ": no tool named '" + step.tool()
+                    + "' is visible to profile " + profile, Map.of("field", at + ".tool", "tool", step.tool()));
+            }
+        }
+    }
+
+    private static boolean isHex(String s, int length) {
+        if (s == null || s.length() != length) {
+            return false;
+        }
+        boolean nonZero = false;
+        for (int i = 0; i < length; i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+            nonZero |= c != '0';
+        }
+        return nonZero;
     }
 
     private void start(Run run) throws TaskException {
@@ -519,6 +591,7 @@ public final class TaskRuntime implements TaskService {
                 return; // cancelled before it started: cancel() ended it
             }
             run.started = true;
+            run.startedAt = Instant.now();
         }
         try {
             if (run.status == TaskStatus.CREATED) {
@@ -546,12 +619,17 @@ public final class TaskRuntime implements TaskService {
         } catch (InterruptedException e) {
             interrupted(run);
         } catch (Stop e) {
-            if (run.cancelRequested && !stopping) {
+            if (cancelled(run) && !stopping) {
                 interrupted(run);
             } else {
                 fail(run, e.code, e.getMessage());
             }
         } catch (StoreUnavailableException e) {
+            if (cancelled(run) && !stopping) {
+                // the cancel's interrupt reached a store call
+                interrupted(run);
+                return;
+            }
             LOG.warn("Task {} failed: the store is unavailable: {}", run.id, e.getMessage());
             fail(run, "store_unavailable", e.getMessage());
         } catch (RuntimeException e) {
@@ -562,6 +640,16 @@ public final class TaskRuntime implements TaskService {
             active.remove(run.id);
             ended(run);
         }
+    }
+
+    /** @return whether the task or a task it is a sub-task of was cancelled */
+    private static boolean cancelled(Run run) {
+        for (Run r = run; r != null; r = r.parent) {
+            if (r.cancelRequested) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void interrupted(Run run) {
@@ -613,8 +701,8 @@ public final class TaskRuntime implements TaskService {
             add = List.of(new PlannedStep(ModelChatTool.NAME, ((ModelPlanner.Ask) next).arguments(),
                 "the model gets the results"));
         }
-        if (run.steps.size() + add.size() > run.limits.maxSteps()) {
-            throw new Stop("limit_exceeded", "the model's plan needs " + (run.steps.size() + add.size())
+        if (run.stepsUsed() + add.size() > run.limits.maxSteps()) {
+            throw new Stop("limit_exceeded", "the model's plan needs " + (run.stepsUsed() + add.size())
                 + " steps; the limit max_steps is " + run.limits.maxSteps());
         }
         for (PlannedStep p : add) {
@@ -660,7 +748,7 @@ public final class TaskRuntime implements TaskService {
         synchronized (run) {
             for (int i = 0; i < run.plan.steps().size(); i++) {
                 PlannedStep s = run.plan.steps().get(i);
-                run.steps.add(new Run.StepState(i, s.tool(), s.arguments()));
+                run.steps.add(new Run.StepState(i, s));
             }
             run.move(TaskStatus.PLANNED);
             persist(run);
@@ -668,8 +756,9 @@ public final class TaskRuntime implements TaskService {
         publish(run, EventTypes.PLAN_CREATED, "ok", Map.of("planner", run.plan.planner(), "steps",
             run.plan.steps().size(), "tools", run.plan.steps().stream().map(PlannedStep::tool).toList(),
             "confidence", run.plan.confidence()));
-        if (run.plan.steps().size() > run.limits.maxSteps()) {
-            throw new Stop("limit_exceeded", "the plan has " + run.plan.steps().size() + " steps; the limit "
+        int planned = countSteps(run.plan.steps());
+        if (planned > run.limits.maxSteps()) {
+            throw new Stop("limit_exceeded", "the plan has " + planned + " steps; the limit "
                 + "max_steps is " + run.limits.maxSteps());
         }
     }
@@ -685,6 +774,9 @@ public final class TaskRuntime implements TaskService {
     }
 
     private void routeStep(Run run, Run.StepState step) throws Stop {
+        if (step.task != null) {
+            return; // a sub-task: run on this task's thread, its own steps are routed when it runs
+        }
         {
             ToolDescriptor tool = registry.find(step.tool, run.profile).orElse(null);
             if (tool == null) {
@@ -712,6 +804,10 @@ public final class TaskRuntime implements TaskService {
 
     private void runStep(Run run, Run.StepState step) throws InterruptedException, Stop {
         checkCancelAndTime(run);
+        if (step.task != null) {
+            runSubTask(run, step);
+            return;
+        }
         synchronized (run) {
             step.move(StepStatus.RUNNING);
             step.attemptsThisRun = 0;
@@ -763,9 +859,86 @@ public final class TaskRuntime implements TaskService {
         }
     }
 
+    /**
+     * Runs a sub-task step: a task of its own (stored, listed, cancellable, with its own events) made through
+     * {@link #create} with this task's profile, session, caller and trace, run on this task's thread under what is
+     * left of this task's limits. Its answer is the step's result; its failure the step's failure (its own steps
+     * were retried under the retry policy, so the sub-task is not run again). Cancelling this task cancels it.
+     */
+    private void runSubTask(Run run, Run.StepState step) throws InterruptedException, Stop {
+        SubTask sub = step.task;
+        long wallLeft = TimeUnit.NANOSECONDS.toMillis(run.deadlineNanos - System.nanoTime());
+        int stepsLeft = run.limits.maxSteps() - run.stepsUsed();
+        int callsLeft = run.limits.maxToolCalls() - run.toolCalls;
+        if (stepsLeft < 1 || callsLeft < 1) {
+            String why = stepsLeft < 1 ? "the task used " + run.stepsUsed() + " steps; the limit max_steps is "
+                + run.limits.maxSteps() : "the task made " + run.toolCalls + " tool calls; the limit "
+                + "max_tool_calls is " + run.limits.maxToolCalls();
+            failStep(run, step, "limit_exceeded", why);
+            throw new Stop("limit_exceeded", why);
+        }
+        TaskRequest request = new TaskRequest(sub.goal(), sub.plan(), run.profile, run.session, run.caller,
+            new TaskLimits(stepsLeft, callsLeft, Math.max(1, wallLeft)), run.traceId, run.spanId);
+        Run child;
+        try {
+            child = create(request, run);
+        } catch (TaskException e) {
+            failStep(run, step, "invalid_subtask", "user failure: the sub-task cannot run: " + e.getMessage());
+            throw new Stop("step_failed", "step " + step.index + " (sub-task) cannot run: " + e.getMessage());
+        }
+        child.deadlineNanos = run.deadlineNanos;
+        synchronized (run) {
+            step.move(StepStatus.RUNNING);
+            step.attempts++;
+            step.attemptsThisRun++;
+            if (step.startedAt == null) {
+                step.startedAt = Instant.now();
+            }
+            step.worker = "";
+            step.child = child;
+            step.subtask = null;
+            persist(run);
+        }
+        Map<String, Object> startAttrs = stepAttributes(run, step);
+        startAttrs.put("subtaskId", child.id);
+        publish(run, STEP_START, "ok", startAttrs);
+        active.put(child.id, child);
+        try {
+            execute(child);
+        } finally {
+            synchronized (run) {
+                step.subtask = child.snapshot();
+                step.child = null;
+                step.callId = "";
+                step.outcome = child.status.label();
+                run.toolCalls += child.toolCalls;
+                run.nestedSteps += child.stepsUsed();
+            }
+        }
+        if (run.cancelRequested || Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException("cancelled");
+        }
+        checkCancelAndTime(run);
+        if (child.status == TaskStatus.COMPLETED) {
+            succeed(run, step, child.answer);
+            return;
+        }
+        String code = child.errorCode.isEmpty() ? "subtask_failed" : child.errorCode;
+        for (Run.StepState s : child.steps) {
+            if (s.status == StepStatus.FAILED && !s.errorCode.isEmpty()) {
+                code = s.errorCode; // the failed call's own code: denied, tool_failed, ...
+                break;
+            }
+        }
+        String message = "sub-task " + child.id + " " + child.status.label() + ": " + child.error;
+        failStep(run, step, code, message);
+        throw new Stop("limit_exceeded".equals(child.errorCode) ? "limit_exceeded" : "step_failed", "step "
+            + step.index + " (sub-task) failed: " + message);
+    }
+
     private CallOutcome call(Run run, Run.StepState step) throws InterruptedException, Stop {
         CallRequest request = new CallRequest(step.tool, step.arguments, run.caller, run.profile, run.session,
-            run.traceId);
+            run.traceId, run.spanId);
         ExecutorService worker = workers.get(step.worker);
         if (worker == null) {
             worker = workers.values().iterator().next();
@@ -899,6 +1072,11 @@ public final class TaskRuntime implements TaskService {
         if (run.cancelRequested || Thread.currentThread().isInterrupted()) {
             throw new InterruptedException("cancelled");
         }
+        for (Run p = run.parent; p != null; p = p.parent) {
+            if (p.cancelRequested) {
+                throw new InterruptedException("cancelled with task " + p.id);
+            }
+        }
         if (System.nanoTime() - run.deadlineNanos > 0) {
             for (Run.StepState s : run.steps) {
                 if (s.status == StepStatus.RUNNING || s.status == StepStatus.WAITING_APPROVAL) {
@@ -929,7 +1107,9 @@ public final class TaskRuntime implements TaskService {
             run.endedAt = Instant.now();
             persist(run);
         }
-        remember(run);
+        if (run.parent == null) {
+            remember(run);
+        }
         publish(run, EventTypes.EXECUTION_COMPLETE, "ok", Map.of("steps", run.steps.size(), "toolCalls",
             run.toolCalls));
     }
@@ -1162,7 +1342,23 @@ public final class TaskRuntime implements TaskService {
         Map<String, Object> attrs = new LinkedHashMap<>(attributes);
         attrs.putIfAbsent("taskId", run.id);
         attrs.put("taskStatus", run.status.label());
-        Event event = new Event(type, Instant.now(), run.traceId, run.profile, run.session, status, 0, attrs);
+        Instant now = Instant.now();
+        long duration = 0;
+        if (type.startsWith("execution.")) {
+            // what the OpenTelemetry exporter makes the task's invoke_agent span of
+            Instant started = run.startedAt != null ? run.startedAt : run.createdAt;
+            attrs.put("agent", agent(run));
+            attrs.put("agentId", run.id);
+            attrs.put("spanId", run.spanId);
+            attrs.put("parentSpanId", run.parentSpanId);
+            attrs.put("startedAt", started.toString());
+            attrs.put("caller", run.caller);
+            attrs.put("depth", run.depth);
+            if (!EventTypes.EXECUTION_START.equals(type)) {
+                duration = Math.max(0, java.time.Duration.between(started, now).toNanos());
+            }
+        }
+        Event event = new Event(type, now, run.traceId, run.profile, run.session, status, duration, attrs);
         EventPublisher p = publisher;
         if (p != null) {
             p.publish(event);
@@ -1174,6 +1370,11 @@ public final class TaskRuntime implements TaskService {
                 LOG.debug("A follower of task {} failed: {}", run.id, e.toString());
             }
         }
+    }
+
+    /** @return the agent a task's span is named after: its planner (offline, model, explicit), else the one due */
+    private String agent(Run run) {
+        return run.plan != null ? run.plan.planner() : plannerFor(run.profile);
     }
 
     private void recoverInterrupted() {

@@ -23,10 +23,12 @@ import java.util.Objects;
  * @param error a message for people, empty when not failed
  * @param startedAt when it first ran, null before
  * @param endedAt when it ended, null before
+ * @param subtask the task a sub-task step ran (or runs), with its own steps; null for a tool step or before it
+ *     started
  */
 public record Step(int index, String tool, Map<String, Object> arguments, StepStatus status, String worker,
     int attempts, Map<String, Object> decision, String outcome, String callId, String approvalId, Object result,
-    String errorCode, String error, Instant startedAt, Instant endedAt) {
+    String errorCode, String error, Instant startedAt, Instant endedAt, Task subtask) {
 
     /** Checks and normalises the fields. */
     public Step {
@@ -40,6 +42,32 @@ public record Step(int index, String tool, Map<String, Object> arguments, StepSt
         approvalId = approvalId == null ? "" : approvalId;
         errorCode = errorCode == null ? "" : errorCode;
         error = error == null ? "" : error;
+    }
+
+    /**
+     * A step without a sub-task (the signature before {@link #subtask()} existed).
+     *
+     * @param index its position in the plan, from 0
+     * @param tool the tool
+     * @param arguments the arguments
+     * @param status where it stands
+     * @param worker the worker, empty before routing
+     * @param attempts how many calls it made
+     * @param decision the guardrail decision of its last call
+     * @param outcome how its last call ended
+     * @param callId its last call's id
+     * @param approvalId the approval it waits for or waited for
+     * @param result the tool's result once it succeeded
+     * @param errorCode why it failed
+     * @param error a message for people
+     * @param startedAt when it first ran
+     * @param endedAt when it ended
+     */
+    public Step(int index, String tool, Map<String, Object> arguments, StepStatus status, String worker,
+        int attempts, Map<String, Object> decision, String outcome, String callId, String approvalId, Object result,
+        String errorCode, String error, Instant startedAt, Instant endedAt) {
+        this(index, tool, arguments, status, worker, attempts, decision, outcome, callId, approvalId, result,
+            errorCode, error, startedAt, endedAt, null);
     }
 
     /**

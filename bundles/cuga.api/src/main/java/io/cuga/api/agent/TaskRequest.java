@@ -12,9 +12,13 @@ import java.util.Objects;
  * @param session the session (conversation) the task belongs to, or empty
  * @param caller the authenticated principal (the steps' caller, the task's owner)
  * @param limits limits lower than the server's, or {@link TaskLimits#UNSET}
+ * @param traceId the W3C trace id the task joins (32 hex digits, from the caller's {@code traceparent}), or empty
+ *     to start a trace
+ * @param parentSpanId the caller's span id (16 hex digits) the task's {@code invoke_agent} span is a child of, or
+ *     empty
  */
 public record TaskRequest(String goal, List<PlannedStep> plan, String profile, String session, String caller,
-    TaskLimits limits) {
+    TaskLimits limits, String traceId, String parentSpanId) {
 
     /** Checks and normalises the fields. */
     public TaskRequest {
@@ -24,5 +28,22 @@ public record TaskRequest(String goal, List<PlannedStep> plan, String profile, S
         session = session == null ? "" : session;
         Objects.requireNonNull(caller, "caller");
         limits = limits == null ? TaskLimits.UNSET : limits;
+        traceId = traceId == null ? "" : traceId;
+        parentSpanId = parentSpanId == null ? "" : parentSpanId;
+    }
+
+    /**
+     * A request that starts its own trace (the signature before {@link #traceId()} existed).
+     *
+     * @param goal what the caller wants
+     * @param plan an explicit plan, or empty
+     * @param profile the policy profile
+     * @param session the session, or empty
+     * @param caller the authenticated principal
+     * @param limits limits lower than the server's, or {@link TaskLimits#UNSET}
+     */
+    public TaskRequest(String goal, List<PlannedStep> plan, String profile, String session, String caller,
+        TaskLimits limits) {
+        this(goal, plan, profile, session, caller, limits, "", "");
     }
 }

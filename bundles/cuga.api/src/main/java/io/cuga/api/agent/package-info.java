@@ -6,8 +6,9 @@
  * guardrails, budgets, approvals, audit trail and events apply to agents exactly as to direct calls. Tasks and
  * steps move through the state machines of {@link io.cuga.api.agent.TaskStatus} and
  * {@link io.cuga.api.agent.StepStatus}; limits per task ({@link io.cuga.api.agent.TaskLimits}) end a task with a
- * clear status when exceeded.
+ * clear status when exceeded. Since 1.1 a plan step may be a {@link io.cuga.api.agent.SubTask} (nested
+ * orchestration), and a task may join its caller's trace.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.cuga.api.agent;

@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
 
 import io.cuga.api.agent.Plan;
 import io.cuga.api.agent.PlannedStep;
+import io.cuga.api.agent.SubTask;
 import io.cuga.api.agent.Step;
 import io.cuga.api.agent.Task;
 import io.cuga.api.agent.TaskException;
@@ -65,6 +66,8 @@ public final class TaskServlet extends JsonServlet {
     private static final Logger LOG = LoggerFactory.getLogger(TaskServlet.class);
     private static final int MAX_ID = 128;
     private static final int MAX_PLAN = 100;
+    /** Sub-tasks nest at most this deep in a request (the runtime's max_depth is the real bound). */
+    private static final int MAX_NESTING = 10;
     private static final long HEARTBEAT_MILLIS = 15_000;
     private static final Set<String> FIELDS = Set.of("goal", "plan", "limits", "session", "profile");
     private static final Set<String> LIMIT_FIELDS = Set.of("maxSteps", "maxToolCalls", "maxWallSeconds");
@@ -153,7 +156,7 @@ public final class TaskServlet extends JsonServlet {
             throw missing("tasks (the agents, bundle cuga.agents)", TaskService.class.getName());
         }
         switch (route) {
-            case SUBMIT -> submit(request, response, service, caller);
+            case SUBMIT -> submit(request, response, service, caller, trace);
             case LIST -> list(request, response, service, caller);
             case SHOW -> {
                 Query.parse(request.getQueryString(), Set.of());
@@ -177,7 +180,7 @@ public final class TaskServlet extends JsonServlet {
     // -------------------------------------------------------------------------------------------- handlers
 
     private void submit(HttpServletRequest request, HttpServletResponse response, TaskService service,
-        Caller caller) throws IOException {
+        Caller caller, TraceContext trace) throws IOException {
         Query.parse(request.getQueryString(), Set.of());
         long limit = maxBodyBytes;
         Map<?, ?> body;
@@ -212,8 +215,11 @@ public final class TaskServlet extends JsonServlet {
             }
             session = s;
         }
-        TaskRequest task = new TaskRequest((String) goal, plan(body.get("plan")), profile, session,
-            caller.identity().principal(), limits(body.get("limits")));
+        // a caller's traceparent: the task joins its trace, its invoke_agent span a child of the caller's span
+        boolean joins = trace.parentId() != null;
+        TaskRequest task = new TaskRequest((String) goal, plan(body.get("plan"), "plan", 0), profile, session,
+            caller.identity().principal(), limits(body.get("limits")), joins ? trace.traceId() : "",
+            joins ? trace.parentId() : "");
         Task accepted = act(() -> service.submit(task));
         LOG.info("Task {} submitted by {} (profile {})", accepted.id(), accepted.caller(), accepted.profile());
         Map<String, Object> out = new LinkedHashMap<>();
@@ -225,25 +231,31 @@ public final class TaskServlet extends JsonServlet {
         Responses.json(response, 202, out);
     }
 
-    private static List<PlannedStep> plan(Object value) {
+    private static List<PlannedStep> plan(Object value, String name, int nesting) {
         if (value == null) {
             return List.of();
         }
         if (!(value instanceof List<?> list)) {
-            throw invalid("plan", "'plan' must be a list of {\"tool\": ..., \"arguments\": {...}}");
+            throw invalid(name, "'" + name + "' must be a list of {\"tool\": ..., \"arguments\": {...}} or "
+                + "{\"task\": {\"goal\": ..., \"plan\": [...]}}");
         }
         if (list.size() > MAX_PLAN) {
-            throw invalid("plan", "'plan' has more than " + MAX_PLAN + " steps");
+            throw invalid(name, "'" + name + "' has more than " + MAX_PLAN + " steps");
         }
         List<PlannedStep> steps = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
-            String field = "plan[" + i + "]";
+            String field = name + "[" + i + "]";
             if (!(list.get(i) instanceof Map<?, ?> step)) {
-                throw invalid(field, field + " must be an object {\"tool\": ..., \"arguments\": {...}}");
+                throw invalid(field, field + " must be an object {\"tool\": ..., \"arguments\": {...}} or "
+                    + "{\"task\": {...}}");
+            }
+            if (step.containsKey("task")) {
+                steps.add(subTask(step, field, nesting));
+                continue;
             }
             for (Object key : step.keySet()) {
                 if (!"tool".equals(key) && !"arguments".equals(key)) {
-                    throw unknownField(field + "." + key, Set.of("tool", "arguments"));
+                    throw unknownField(field + "." + key, Set.of("tool", "arguments", "task"));
                 }
             }
             if (!(step.get("tool") instanceof String tool) || !ApprovalServlet.isId(tool)) {
@@ -258,6 +270,34 @@ public final class TaskServlet extends JsonServlet {
             steps.add(new PlannedStep(tool, arguments, ""));
         }
         return steps;
+    }
+
+    /** A plan step {"task": {"goal": ..., "plan": [...]}}: the runtime bounds the depth, this only the parsing. */
+    private static PlannedStep subTask(Map<?, ?> step, String field, int nesting) {
+        if (step.size() != 1) {
+            for (Object key : step.keySet()) {
+                if (!"task".equals(key)) {
+                    throw unknownField(field + "." + key, Set.of("task"));
+                }
+            }
+        }
+        if (nesting >= MAX_NESTING) {
+            throw invalid(field + ".task", field + ".task nests more than " + MAX_NESTING + " deep");
+        }
+        if (!(step.get("task") instanceof Map<?, ?> task)) {
+            throw invalid(field + ".task", field + ".task must be an object {\"goal\": ..., \"plan\": [...]}");
+        }
+        for (Object key : task.keySet()) {
+            if (!"goal".equals(key) && !"plan".equals(key)) {
+                throw unknownField(field + ".task." + key, Set.of("goal", "plan"));
+            }
+        }
+        Object goal = task.get("goal");
+        if (goal != null && !(goal instanceof String)) {
+            throw invalid(field + ".task.goal", field + ".task.goal must be a string");
+        }
+        return PlannedStep.of(new SubTask((String) goal, plan(task.get("plan"), field + ".task.plan",
+            nesting + 1)));
     }
 
     private static TaskLimits limits(Object value) {
@@ -410,6 +450,24 @@ public final class TaskServlet extends JsonServlet {
         return links;
     }
 
+    private static List<Map<String, Object>> planned(List<PlannedStep> plan) {
+        List<Map<String, Object>> steps = new ArrayList<>();
+        for (PlannedStep s : plan) {
+            Map<String, Object> step = new LinkedHashMap<>();
+            step.put("tool", s.tool());
+            step.put("arguments", s.arguments());
+            step.put("rationale", s.rationale());
+            if (s.task() != null) {
+                Map<String, Object> task = new LinkedHashMap<>();
+                task.put("goal", s.task().goal());
+                task.put("plan", planned(s.task().plan()));
+                step.put("task", task);
+            }
+            steps.add(step);
+        }
+        return steps;
+    }
+
     /**
      * @param t a task
      * @return its JSON form
@@ -434,15 +492,7 @@ public final class TaskServlet extends JsonServlet {
         } else {
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("planner", plan.planner());
-            List<Map<String, Object>> steps = new ArrayList<>();
-            for (PlannedStep s : plan.steps()) {
-                Map<String, Object> step = new LinkedHashMap<>();
-                step.put("tool", s.tool());
-                step.put("arguments", s.arguments());
-                step.put("rationale", s.rationale());
-                steps.add(step);
-            }
-            p.put("steps", steps);
+            p.put("steps", planned(plan.steps()));
             p.put("explanation", plan.explanation());
             p.put("confidence", plan.confidence());
             m.put("plan", p);
@@ -465,6 +515,12 @@ public final class TaskServlet extends JsonServlet {
             step.put("error", s.error());
             step.put("startedAt", time(s.startedAt()));
             step.put("endedAt", time(s.endedAt()));
+            if (s.subtask() != null) {
+                Map<String, Object> sub = json(s.subtask());
+                sub.remove("links");
+                sub.put("self", BASE + "/" + s.subtask().id());
+                step.put("subtask", sub);
+            }
             steps.add(step);
         }
         m.put("steps", steps);

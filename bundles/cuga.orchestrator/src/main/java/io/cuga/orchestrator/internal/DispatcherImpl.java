@@ -287,6 +287,15 @@ public class DispatcherImpl implements Dispatcher {
         if (outcome.errorCode() != null) {
             attributes.put("error", outcome.errorCode());
         }
+        // the usage a tool reported (a model call's tokens), and the model its result names: for chat spans
+        Map<String, Object> details = outcome.details();
+        if (outcome.ok() && details != null && details.get("inputTokens") instanceof Number) {
+            attributes.put("inputTokens", details.get("inputTokens"));
+            attributes.put("outputTokens", details.get("outputTokens"));
+            if (outcome.result() instanceof Map<?, ?> result && result.get("model") instanceof String model) {
+                attributes.put("model", model);
+            }
+        }
         return attributes;
     }
 

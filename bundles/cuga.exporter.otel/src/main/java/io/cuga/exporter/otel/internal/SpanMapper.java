@@ -20,7 +20,10 @@ import io.opentelemetry.api.common.AttributesBuilder;
  * Reads spans from the events the server publishes (pure: no SDK state, no clock). A {@code tool.call.complete}
  * or {@code tool.call.error} event becomes an {@code execute_tool {tool}} span with one
  * {@code apply_guardrail {guardrail}} child per guardrail decision; {@code execution.complete} and
- * {@code execution.error} become {@code invoke_agent {agent}}. Every other event gives nothing.
+ * {@code execution.error} become {@code invoke_agent {agent}} (the agents runtime gives each task's span id, and
+ * the caller's span as its parent). A call of the model tool {@code model_chat} is a {@code chat {model}} span
+ * instead, with {@code gen_ai.request.model} and the token usage the model reported. Every other event gives
+ * nothing.
  *
  * <p>Attributes follow the OpenTelemetry GenAI semantic conventions where they define one; the conventions have
  * no guardrail attributes yet (proposals only), so guardrail facts are {@code cuga.guardrail.*}.
@@ -52,6 +55,12 @@ final class SpanMapper {
     static final AttributeKey<String> GUARDRAIL_RULE = AttributeKey.stringKey("cuga.guardrail.rule");
     static final AttributeKey<String> GUARDRAIL_REASON = AttributeKey.stringKey("cuga.guardrail.reason");
     static final AttributeKey<String> TASK_ID = AttributeKey.stringKey("cuga.task.id");
+    static final AttributeKey<String> REQUEST_MODEL = AttributeKey.stringKey("gen_ai.request.model");
+    static final AttributeKey<String> RESPONSE_MODEL = AttributeKey.stringKey("gen_ai.response.model");
+    static final AttributeKey<Long> INPUT_TOKENS = AttributeKey.longKey("gen_ai.usage.input_tokens");
+    static final AttributeKey<Long> OUTPUT_TOKENS = AttributeKey.longKey("gen_ai.usage.output_tokens");
+    /** The tool a model call takes (bundle cuga.agents): its span is a {@code chat {model}} span. */
+    static final String MODEL_CHAT = "model_chat";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -95,11 +104,23 @@ final class SpanMapper {
         long end = start + Math.max(0, event.durationNanos());
         boolean error = EventTypes.TOOL_CALL_ERROR.equals(event.type());
 
+        boolean chat = MODEL_CHAT.equals(tool);
+        String model = text(a.get("model"));
         AttributesBuilder attributes = Attributes.builder()
-            .put(OPERATION, "execute_tool")
+            .put(OPERATION, chat ? "chat" : "execute_tool")
             .put(TOOL_NAME, tool)
             .put(TOOL_CALL_ID, callId)
             .put(TOOL_TYPE, "function");
+        if (chat) {
+            put(attributes, REQUEST_MODEL, model);
+            put(attributes, RESPONSE_MODEL, model);
+            if (a.get("inputTokens") instanceof Number n) {
+                attributes.put(INPUT_TOKENS, n.longValue());
+            }
+            if (a.get("outputTokens") instanceof Number n) {
+                attributes.put(OUTPUT_TOKENS, n.longValue());
+            }
+        }
         put(attributes, STATUS, event.status());
         put(attributes, PROFILE, event.profile());
         put(attributes, SESSION, event.session());
@@ -136,7 +157,8 @@ final class SpanMapper {
             }
         }
         String parent = SpanIds.isSpanId(a.get("parentSpanId")) ? (String) a.get("parentSpanId") : null;
-        return new SpanSpec("execute_tool " + tool, traceId, spanId, parent, start, end, attributes.build(), error,
+        String name = chat ? (model.isEmpty() ? "chat" : "chat " + model) : "execute_tool " + tool;
+        return new SpanSpec(name, traceId, spanId, parent, start, end, attributes.build(), error,
             errorType, List.copyOf(children));
     }
 

@@ -52,6 +52,30 @@ class SpanMapperTest {
     }
 
     @Test
+    void aModelCallIsAChatSpanNamedAfterItsModelWithTheTokensItUsed() {
+        SpanSpec span = new SpanMapper(false, 4096).map(complete(Map.of("tool", "model_chat", "model", "gpt-test",
+            "inputTokens", 120, "outputTokens", 30L)));
+
+        assertThat(span.name()).isEqualTo("chat gpt-test");
+        assertThat(span.parentSpanId()).isEqualTo(CALLER_SPAN);
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        span.attributes().forEach((k, v) -> attributes.put(k.getKey(), v));
+        assertThat(attributes).containsEntry("gen_ai.operation.name", "chat")
+            .containsEntry("gen_ai.request.model", "gpt-test")
+            .containsEntry("gen_ai.usage.input_tokens", 120L)
+            .containsEntry("gen_ai.usage.output_tokens", 30L);
+
+        // without a model name the span is plain "chat"; another tool's tokens make no chat span
+        assertThat(new SpanMapper(false, 4096).map(complete(Map.of("tool", "model_chat"))).name())
+            .isEqualTo("chat");
+        SpanSpec tool = new SpanMapper(false, 4096).map(complete(Map.of("model", "x", "inputTokens", 5)));
+        assertThat(tool.name()).isEqualTo("execute_tool calculator");
+        Map<String, Object> toolAttributes = new LinkedHashMap<>();
+        tool.attributes().forEach((k, v) -> toolAttributes.put(k.getKey(), v));
+        assertThat(toolAttributes).doesNotContainKey("gen_ai.request.model");
+    }
+
+    @Test
     void aCompletedCallIsAnExecuteToolSpanWithTheCallersSpanAsParentAndItsGuardrailsAsChildren() {
         SpanSpec span = new SpanMapper(false, 4096).map(complete(Map.of()));
 
