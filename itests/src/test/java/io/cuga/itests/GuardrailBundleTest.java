@@ -94,7 +94,7 @@ class GuardrailBundleTest extends InFrameworkTest {
         try {
             CallOutcome denied = await("new calls to be denied", () -> call(dispatcher.getService(), name, Map.of()),
                 o -> o.status() == Status.DENIED);
-            assertThat(denied.decision().rule()).isEqualTo("guardrail-missing");
+            assertThat(denied.decision().rule()).isEqualTo("guardrail_missing");
 
             gated.gate.countDown();
             for (java.util.concurrent.Future<CallOutcome> f : running) {

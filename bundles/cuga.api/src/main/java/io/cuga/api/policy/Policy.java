@@ -40,7 +40,7 @@ public interface Policy {
      * The compiled rules of one type. When the guardrail bundle that compiled them has gone away (stopped,
      * updated or uninstalled), the policy stays active but this returns rules that deny every call: their
      * {@code check} answers {@link io.cuga.api.decision.Verdict#DENY} with guardrail {@code type}, rule
-     * {@code guardrail-missing} and reason {@code guardrail bundle for type <type> is not installed}, and their
+     * {@code guardrail_missing} and reason {@code guardrail bundle for type <type> is not installed}, and their
      * {@code checkTightens} throws. The loader compiles the document again when a guardrail of that type returns
      * and activates the result as a new version; until then the readiness check {@code policy} is not ready.
      * A call that took the rules before the bundle went away keeps them (and the chain denies if they throw).

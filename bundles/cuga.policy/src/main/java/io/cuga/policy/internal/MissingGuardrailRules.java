@@ -12,7 +12,7 @@ import io.cuga.api.policy.PolicyException;
 final class MissingGuardrailRules implements Guardrail.Rules {
 
     /** The rule every deny names. */
-    static final String RULE = "guardrail-missing";
+    static final String RULE = "guardrail_missing";
 
     private final String type;
     private final Decision deny;

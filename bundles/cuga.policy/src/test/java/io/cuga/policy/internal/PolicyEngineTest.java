@@ -323,7 +323,7 @@ class PolicyEngineTest {
         Decision decision = gone.check(call("calculator"));
         assertThat(decision.verdict()).isEqualTo(Verdict.DENY);
         assertThat(decision.guardrail()).isEqualTo("allowlist");
-        assertThat(decision.rule()).isEqualTo("guardrail-missing");
+        assertThat(decision.rule()).isEqualTo("guardrail_missing");
         assertThat(decision.reason()).isEqualTo("guardrail bundle for type allowlist is not installed");
         assertThatThrownBy(() -> gone.checkTightens(gone)).isInstanceOf(PolicyException.class);
         assertThat(policy.rules("budget")).as("a type the policy does not name").isNull();
