@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
@@ -23,6 +25,7 @@ import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,8 +44,10 @@ import io.modelcontextprotocol.spec.McpSchema;
  * it, an edited one restarts it; a file with a mistake is refused whole and the running servers are kept.
  * Deactivation stops every server, closing every session and ending every child process tree.
  *
- * <p>This component keeps one scheduler thread of its own: it polls the file and runs every start, restart and
- * stop, so servers are never started twice at once; tool calls run on the orchestrator's threads.
+ * <p>This component keeps one thread of its own that polls the file and stops servers; every server starts,
+ * restarts and is pinged on a worker thread of its own ({@link ServerConnection}), so a server that hangs while
+ * starting delays neither the others nor the polling. A configuration change restarts only the servers it
+ * concerns. Tool calls run on the orchestrator's threads.
  */
 @Component(immediate = true, configurationPid = McpToolConfig.PID)
 @Designate(ocd = McpToolConfig.class)
@@ -56,9 +61,12 @@ public class McpToolSource {
     static final String MCP_TOOL = "cuga.mcp.tool";
 
     private final BundleContext context;
-    private final Path file;
-    private final Settings settings;
     private final ScheduledExecutorService scheduler;
+    /** the file, the settings and the poll task: read and written on the scheduler thread only */
+    private Path file;
+    private Settings settings;
+    private long pollMillis;
+    private ScheduledFuture<?> poll;
     private final ObjectMapper mapper = new ObjectMapper()
         .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private final Map<String, ServerConnection> servers = new LinkedHashMap<>();
@@ -73,22 +81,94 @@ public class McpToolSource {
     @Activate
     public McpToolSource(BundleContext context, McpToolConfig config) {
         this.context = context;
-        String data = context.getProperty("cuga.data");
-        this.settings = Settings.of(config, Paths.get(data == null ? "data" : data).toAbsolutePath());
-        this.file = serversFile(config.servers_file(), System.getenv(McpToolConfig.ENV_SERVERS_FILE),
-            context.getProperty("cuga.config"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cuga-mcp");
             t.setDaemon(true);
             return t;
         });
-        if (file == null) {
-            LOG.info("No MCP servers file: set {} or servers.file of {}", McpToolConfig.ENV_SERVERS_FILE,
-                McpToolConfig.PID);
-        } else {
-            LOG.info("MCP servers file {} (checked every {} ms)", file, config.poll_millis());
-            scheduler.scheduleWithFixedDelay(this::tick, 0, config.poll_millis(), TimeUnit.MILLISECONDS);
+        scheduler.execute(() -> configure(config));
+    }
+
+    /** A new configuration: servers keep running unless the change concerns them. */
+    @Modified
+    void modified(McpToolConfig config) {
+        try {
+            scheduler.execute(() -> configure(config));
+        } catch (RejectedExecutionException e) {
+            // deactivated meanwhile
         }
+    }
+
+    private void configure(McpToolConfig config) {
+        String data = context.getProperty("cuga.data");
+        Settings next = Settings.of(config, Paths.get(data == null ? "data" : data).toAbsolutePath());
+        Path nextFile = serversFile(config.servers_file(), System.getenv(McpToolConfig.ENV_SERVERS_FILE),
+            context.getProperty("cuga.config"));
+        Settings previous = settings;
+        settings = next;
+        if (previous != null && !previous.equals(next)) {
+            List<ServerConnection> all;
+            synchronized (this) {
+                all = new ArrayList<>(servers.values());
+            }
+            List<ServerSpec> restart = new ArrayList<>();
+            for (ServerConnection server : all) {
+                if (server.settings().needsRestart(next)) {
+                    restart.add(server.spec());
+                } else {
+                    server.update(next);
+                }
+            }
+            if (!restart.isEmpty()) {
+                LOG.info("MCP settings changed: restarting {} servers", restart.size());
+                replace(restart);
+            }
+        }
+        if (!Objects.equals(file, nextFile) || previous == null) {
+            file = nextFile;
+            lastText = null;
+            lastProblem = null;
+            if (file == null) {
+                LOG.info("No MCP servers file: set {} or servers.file of {}", McpToolConfig.ENV_SERVERS_FILE,
+                    McpToolConfig.PID);
+                apply(List.of());
+            } else {
+                LOG.info("MCP servers file {} (checked every {} ms)", file, config.poll_millis());
+            }
+        }
+        if (file == null) {
+            cancelPoll();
+        } else if (poll == null || pollMillis != config.poll_millis()) {
+            cancelPoll();
+            pollMillis = config.poll_millis();
+            poll = scheduler.scheduleWithFixedDelay(this::tick, 0, pollMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void cancelPoll() {
+        if (poll != null) {
+            poll.cancel(false);
+            poll = null;
+        }
+    }
+
+    /** Stops these servers and starts them again with the current settings. */
+    private void replace(List<ServerSpec> specs) {
+        List<ServerConnection> old = new ArrayList<>();
+        List<ServerConnection> fresh = new ArrayList<>();
+        synchronized (this) {
+            for (ServerSpec spec : specs) {
+                ServerConnection running = servers.remove(spec.name());
+                if (running != null) {
+                    old.add(running);
+                }
+                ServerConnection c = new ServerConnection(spec, settings, this::publish, mapper);
+                servers.put(spec.name(), c);
+                fresh.add(c);
+            }
+        }
+        old.forEach(ServerConnection::stop);
+        fresh.forEach(ServerConnection::start);
     }
 
     static Path serversFile(String configured, String env, String configDir) {
@@ -131,6 +211,9 @@ public class McpToolSource {
     }
 
     private void tick() {
+        if (file == null) {
+            return;
+        }
         try {
             reload();
             List<ServerConnection> all;
@@ -199,8 +282,7 @@ public class McpToolSource {
             }
             for (ServerSpec spec : wanted.values()) {
                 if (!servers.containsKey(spec.name())) {
-                    ServerConnection connection = new ServerConnection(spec, settings, scheduler, this::publish,
-                        mapper);
+                    ServerConnection connection = new ServerConnection(spec, settings, this::publish, mapper);
                     servers.put(spec.name(), connection);
                     toStart.add(connection);
                 }

@@ -10,11 +10,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +40,11 @@ import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
 
 /**
- * One MCP server: its session, its child process (stdio), its tools and its restarts. Starting, stopping,
- * restarting and re-listing run on the source's single scheduler thread; {@link #call} runs on the caller's
- * thread. While the server is down its tools are withdrawn; it is restarted with exponential backoff.
+ * One MCP server: its session, its child process (stdio), its tools and its restarts. Starting, restarting,
+ * pinging and re-listing run on the server's own worker thread, so a server that is slow or hangs while
+ * starting delays no other server and not the polling of the servers file; a start as a whole is bounded by the
+ * connect timeout. {@link #call} runs on the caller's thread. While the server is down its tools are withdrawn;
+ * it is restarted with exponential backoff.
  */
 final class ServerConnection {
 
@@ -52,8 +58,7 @@ final class ServerConnection {
     }
 
     private final ServerSpec spec;
-    private final Settings settings;
-    private final ScheduledExecutorService scheduler;
+    private final ScheduledExecutorService worker;
     private final ToolSink sink;
     private final ObjectMapper mapper;
     private final JacksonMcpJsonMapper jsonMapper;
@@ -61,15 +66,20 @@ final class ServerConnection {
     private volatile McpAsyncClient client;
     private volatile Process process;
     private volatile boolean stopped;
+    private volatile Settings settings;
+    private final AtomicBoolean pingPending = new AtomicBoolean();
     private int generation;
     private Duration backoff;
     private ScheduledFuture<?> restart;
 
-    ServerConnection(ServerSpec spec, Settings settings, ScheduledExecutorService scheduler, ToolSink sink,
-        ObjectMapper mapper) {
+    ServerConnection(ServerSpec spec, Settings settings, ToolSink sink, ObjectMapper mapper) {
         this.spec = spec;
         this.settings = settings;
-        this.scheduler = scheduler;
+        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cuga-mcp-" + spec.name());
+            t.setDaemon(true);
+            return t;
+        });
         this.sink = sink;
         this.mapper = mapper;
         this.jsonMapper = new JacksonMcpJsonMapper(mapper);
@@ -94,8 +104,33 @@ final class ServerConnection {
         return process;
     }
 
-    /** Connects (on the scheduler thread); on failure schedules a restart. */
-    synchronized void start() {
+    /** @return the settings in force */
+    Settings settings() {
+        return settings;
+    }
+
+    /**
+     * Takes new settings that need no reconnect (see {@link Settings#needsRestart}): timeouts of starts, the
+     * restart backoff and the size limits apply from the next use on.
+     */
+    void update(Settings next) {
+        this.settings = next;
+    }
+
+    /**
+     * Connects on this server's worker; on failure a restart is scheduled there.
+     *
+     * @return done when the first attempt has connected or failed
+     */
+    Future<?> start() {
+        try {
+            return worker.submit(this::connectNow);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.completedFuture(null); // stopped
+        }
+    }
+
+    private synchronized void connectNow() {
         if (stopped) {
             return;
         }
@@ -104,13 +139,19 @@ final class ServerConnection {
             connect(gen);
             backoff = settings.restartInitial();
         } catch (RuntimeException | IOException e) {
-            LOG.warn("MCP server '{}' could not start: {}", spec.name(), message(e));
+            if (stopped) {
+                LOG.info("MCP server '{}' stopped while starting", spec.name());
+            } else {
+                LOG.warn("MCP server '{}' could not start: {}", spec.name(), message(e));
+            }
             disconnect();
             scheduleRestart();
         }
     }
 
     private void connect(int gen) throws IOException {
+        Settings settings = this.settings;
+        Instant deadline = Instant.now().plus(settings.connectTimeout());
         McpClientTransport transport;
         ConfinedStdioTransport stdio = null;
         if (spec.transport() == ServerSpec.Transport.STDIO) {
@@ -131,15 +172,15 @@ final class ServerConnection {
             .build();
         client = null;
         try {
-            c.initialize().block(settings.connectTimeout());
+            c.initialize().block(left(deadline));
             if (stdio != null) {
                 process = stdio.process();
             }
-            List<McpSchema.Tool> tools = listTools(c);
+            List<McpSchema.Tool> tools = listTools(c, deadline);
             client = c;
             Process p = process;
             if (p != null) {
-                p.onExit().thenRun(() -> onScheduler(() -> died(gen, "its process exited with " + p.exitValue())));
+                p.onExit().thenRun(() -> onWorker(() -> died(gen, "its process exited with " + p.exitValue())));
             }
             LOG.info("MCP server '{}' connected ({} {}): {} tools", spec.name(), spec.transport(),
                 c.getServerInfo() == null ? "?" : c.getServerInfo().name(), tools.size());
@@ -197,11 +238,21 @@ final class ServerConnection {
             .build();
     }
 
-    private List<McpSchema.Tool> listTools(McpAsyncClient c) {
+    /** @return the time left until a start's deadline; a start out of time fails as a timeout */
+    private Duration left(Instant deadline) {
+        Duration left = Duration.between(Instant.now(), deadline);
+        if (left.isNegative() || left.isZero()) {
+            throw new IllegalStateException(new TimeoutException("the start took longer than "
+                + settings.connectTimeout().toMillis() + " ms"));
+        }
+        return left;
+    }
+
+    private List<McpSchema.Tool> listTools(McpAsyncClient c, Instant deadline) {
         List<McpSchema.Tool> tools = new ArrayList<>();
         String cursor = null;
         for (int page = 0; page < 100; page++) {
-            McpSchema.ListToolsResult result = c.listTools(cursor).block(settings.connectTimeout());
+            McpSchema.ListToolsResult result = c.listTools(cursor).block(left(deadline));
             if (result == null) {
                 break;
             }
@@ -217,7 +268,7 @@ final class ServerConnection {
     }
 
     private void onToolsChanged(int gen, List<McpSchema.Tool> tools) {
-        onScheduler(() -> {
+        onWorker(() -> {
             synchronized (this) {
                 if (gen == generation && client != null && !stopped) {
                     LOG.info("MCP server '{}' changed its tools: {} now", spec.name(), tools.size());
@@ -227,10 +278,31 @@ final class ServerConnection {
         });
     }
 
-    /** Checks an HTTP server answers ping; a server that does not is handled as dead. */
-    synchronized void checkHealth() {
+    /**
+     * Checks, on this server's worker, that an HTTP server answers ping; a server that does not is handled as
+     * dead. A check still waiting or running is not queued twice.
+     *
+     * @return done when the check has run (or was not needed)
+     */
+    Future<?> checkHealth() {
+        if (client == null || stopped || spec.transport() != ServerSpec.Transport.HTTP
+            || !pingPending.compareAndSet(false, true)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        try {
+            return worker.submit(() -> {
+                pingPending.set(false);
+                ping();
+            });
+        } catch (RejectedExecutionException e) {
+            pingPending.set(false);
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    private synchronized void ping() {
         McpAsyncClient c = client;
-        if (c == null || stopped || spec.transport() != ServerSpec.Transport.HTTP) {
+        if (c == null || stopped) {
             return;
         }
         try {
@@ -260,24 +332,37 @@ final class ServerConnection {
             : backoff.multipliedBy(2);
         LOG.info("MCP server '{}' restarts in {} ms", spec.name(), wait.toMillis());
         try {
-            restart = scheduler.schedule(this::start, wait.toMillis(), TimeUnit.MILLISECONDS);
+            restart = worker.schedule(this::connectNow, wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // the source is stopping
         }
     }
 
-    /** Stops for good: withdraws the tools, closes the session and ends the child's whole process tree. */
-    synchronized void stop() {
+    /**
+     * Stops for good: interrupts a start under way, withdraws the tools, closes the session and ends the child's
+     * whole process tree.
+     */
+    void stop() {
         if (stopped) {
             return;
         }
         stopped = true;
-        generation++;
-        if (restart != null) {
-            restart.cancel(false);
+        worker.shutdownNow(); // interrupts a start blocked on a server that does not answer
+        try {
+            if (!worker.awaitTermination(CLOSE_GRACE.toMillis() * 3, TimeUnit.MILLISECONDS)) {
+                LOG.warn("MCP server '{}': its worker is still busy; stopping it anyway", spec.name());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        sink.publish(this, List.of());
-        disconnect();
+        synchronized (this) {
+            generation++;
+            if (restart != null) {
+                restart.cancel(false);
+            }
+            sink.publish(this, List.of());
+            disconnect();
+        }
         LOG.info("MCP server '{}' stopped", spec.name());
     }
 
@@ -311,9 +396,9 @@ final class ServerConnection {
         }
     }
 
-    private void onScheduler(Runnable task) {
+    private void onWorker(Runnable task) {
         try {
-            scheduler.execute(task);
+            worker.execute(task);
         } catch (RejectedExecutionException e) {
             // the source is stopping; stop() handles the rest
         }

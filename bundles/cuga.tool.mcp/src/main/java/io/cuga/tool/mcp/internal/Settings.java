@@ -26,4 +26,13 @@ record Settings(Path dataDir, Duration connectTimeout, Duration callTimeout, Dur
             Duration.ofMillis(Math.max(c.restart_max_millis(), c.restart_initial_millis())), c.max_result_chars(),
             c.max_error_chars(), List.of(c.sandbox_command()), List.of(c.inherit_env()));
     }
+
+    /**
+     * @return true when a server connected with these settings must be restarted to run with {@code next}: its
+     *     folder, sandbox, environment or its session's request timeout differ; other changes apply as they are
+     */
+    boolean needsRestart(Settings next) {
+        return !dataDir.equals(next.dataDir) || !sandbox.equals(next.sandbox) || !inheritEnv.equals(next.inheritEnv)
+            || !callTimeout.equals(next.callTimeout);
+    }
 }

@@ -13,8 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -37,7 +35,6 @@ class ServerConnectionTest {
     @TempDir
     Path data;
 
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     private volatile List<String> published = List.of();
     private ServerConnection connection;
     private Process httpServer;
@@ -47,7 +44,6 @@ class ServerConnectionTest {
         if (connection != null) {
             connection.stop();
         }
-        scheduler.shutdownNow();
         if (httpServer != null) {
             ProcessTree.destroy(ProcessTree.snapshot(httpServer.toHandle()), Duration.ofSeconds(5));
         }
@@ -59,9 +55,9 @@ class ServerConnectionTest {
     }
 
     private ServerConnection connect(ServerSpec spec, List<String> sandbox) throws Exception {
-        connection = new ServerConnection(spec, settings(sandbox), scheduler,
+        connection = new ServerConnection(spec, settings(sandbox),
             (server, tools) -> published = tools.stream().map(McpSchema.Tool::name).toList(), MAPPER);
-        scheduler.submit(connection::start).get(60, TimeUnit.SECONDS);
+        connection.start().get(60, TimeUnit.SECONDS);
         return connection;
     }
 
@@ -182,7 +178,7 @@ class ServerConnectionTest {
         assertThat(connection.call("get-sum", Map.of("a", 1, "b", 2), soon()).toString()).contains("3");
 
         ProcessTree.destroy(ProcessTree.snapshot(httpServer.toHandle()), Duration.ofSeconds(5));
-        scheduler.submit(connection::checkHealth).get(30, TimeUnit.SECONDS);
+        connection.checkHealth().get(30, TimeUnit.SECONDS);
         assertThat(published).as("an HTTP server that stops answering is withdrawn").isEmpty();
     }
 
