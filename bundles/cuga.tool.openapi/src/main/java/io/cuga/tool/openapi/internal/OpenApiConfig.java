@@ -74,4 +74,12 @@ public @interface OpenApiConfig {
 
     @AttributeDefinition(name = "Max spec bytes")
     long max_spec_bytes() default 8_388_608;
+
+    @AttributeDefinition(name = "Spec retry (ms)", description = "A spec URL that cannot be fetched or used at "
+        + "activation is tried again after this long, the wait doubling after each failure.", min = "10")
+    long spec_retry_initial_millis() default 1_000;
+
+    @AttributeDefinition(name = "Longest spec retry (ms)", description = "The cap of the spec retry backoff.",
+        min = "10")
+    long spec_retry_max_millis() default 300_000;
 }

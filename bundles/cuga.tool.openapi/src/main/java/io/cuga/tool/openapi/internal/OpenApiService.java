@@ -12,6 +12,10 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -33,8 +37,11 @@ import io.cuga.tool.http.client.TargetUrl;
 /**
  * One OpenAPI service (one factory configuration {@code cuga.tool.openapi-<name>.cfg}): reads its document, file
  * or URL (a URL through egress, under {@code spec.profile}), and registers one {@link Tool} service per operation.
- * A changed configuration makes a new instance, so the tools are registered anew; a document that cannot be read
- * fails this instance only (logged, and shown as the component's activation error), never the other services.
+ * A changed configuration makes a new instance, so the tools are registered anew; a configuration or a spec file
+ * that cannot be used fails this instance only (logged, and shown as the component's activation error), never the
+ * other services. A spec URL that cannot be fetched or used is tried again in the background with capped
+ * exponential backoff ({@code spec.retry.initial.millis}, {@code spec.retry.max.millis}) until it loads or the
+ * instance goes away, logged once per change of its state (not loaded, another reason, loaded).
  */
 @Component(configurationPid = OpenApiConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
 @Designate(ocd = OpenApiConfig.class, factory = true)
@@ -48,6 +55,16 @@ public class OpenApiService {
     static final String OPERATION_PROPERTY = "cuga.openapi.operation";
 
     private final List<ServiceRegistration<Tool>> registrations = new ArrayList<>();
+    private final BundleContext context;
+    private final OpenApiConfig config;
+    private final Path configDir;
+    private final Path dataDir;
+    private final EgressGuard guard;
+    private ScheduledExecutorService retries;
+    private long nextWait;
+    private int attempts;
+    private String lastFailure;
+    private boolean closed;
 
     /**
      * @param context the bundle context, to register the tools
@@ -56,15 +73,71 @@ public class OpenApiService {
      */
     @Activate
     public OpenApiService(BundleContext context, OpenApiConfig config, @Reference EgressGuard guard) {
+        this.context = context;
+        this.config = config;
         String configDir = context.getProperty("cuga.config");
         String dataDir = context.getProperty("cuga.data");
+        this.configDir = configDir == null ? null : Path.of(configDir);
+        this.dataDir = dataDir == null ? null : Path.of(dataDir);
+        this.guard = guard;
         Loaded loaded;
         try {
-            loaded = load(config, configDir == null ? null : Path.of(configDir),
-                dataDir == null ? null : Path.of(dataDir), guard);
+            loaded = load(config, this.configDir, this.dataDir, guard);
+        } catch (Unavailable e) {
+            attempts = 1;
+            nextWait = Math.max(10, config.spec_retry_initial_millis());
+            lastFailure = e.getMessage();
+            LOG.warn("OpenAPI service '{}' not loaded yet: {}; trying again in {} ms, then with backoff up to {} ms",
+                config.name(), e.getMessage(), nextWait, retryMax());
+            retries = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "cuga-openapi-" + config.name());
+                t.setDaemon(true);
+                return t;
+            });
+            retries.schedule(this::retry, nextWait, TimeUnit.MILLISECONDS);
+            return;
         } catch (IllegalArgumentException e) {
             LOG.error("OpenAPI service '{}' ({}) not loaded: {}", config.name(), config.spec(), e.getMessage());
             throw e;
+        }
+        register(loaded);
+    }
+
+    private long retryMax() {
+        return Math.max(Math.max(10, config.spec_retry_initial_millis()), config.spec_retry_max_millis());
+    }
+
+    /** One more try at a spec URL (on the retry thread); schedules the next on failure. */
+    private void retry() {
+        Loaded loaded;
+        attempts++;
+        try {
+            loaded = load(config, configDir, dataDir, guard);
+        } catch (IllegalArgumentException e) {
+            nextWait = Math.min(retryMax(), nextWait * 2);
+            if (!e.getMessage().equals(lastFailure)) {
+                lastFailure = e.getMessage();
+                LOG.warn("OpenAPI service '{}' still not loaded: {}; trying again with backoff up to {} ms",
+                    config.name(), e.getMessage(), retryMax());
+            } else {
+                LOG.debug("OpenAPI service '{}' attempt {} failed: {}; next in {} ms", config.name(), attempts,
+                    e.getMessage(), nextWait);
+            }
+            try {
+                retries.schedule(this::retry, nextWait, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopped) {
+                // deactivated
+            }
+            return;
+        }
+        LOG.info("OpenAPI service '{}' loaded after {} attempts", config.name(), attempts);
+        register(loaded);
+        retries.shutdown();
+    }
+
+    private synchronized void register(Loaded loaded) {
+        if (closed) {
+            return;
         }
         loaded.problems().forEach(problem -> LOG.warn("OpenAPI service '{}': {}", loaded.name(), problem));
         for (OperationTool tool : loaded.tools()) {
@@ -75,7 +148,11 @@ public class OpenApiService {
     }
 
     @Deactivate
-    void deactivate() {
+    synchronized void deactivate() {
+        closed = true;
+        if (retries != null) {
+            retries.shutdownNow();
+        }
         for (ServiceRegistration<Tool> registration : registrations) {
             try {
                 registration.unregister();
@@ -84,6 +161,15 @@ public class OpenApiService {
             }
         }
         registrations.clear();
+    }
+
+    /** A spec URL that could not be fetched or used now: worth another try later. */
+    static final class Unavailable extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        Unavailable(String message) {
+            super(message);
+        }
     }
 
     /** The outcome of loading one service. */
@@ -104,17 +190,24 @@ public class OpenApiService {
         HttpFetcher fetcher = new HttpFetcher(limits, HttpFetcher.defaultTls());
         boolean remote = settings.spec.regionMatches(true, 0, "http://", 0, 7)
             || settings.spec.regionMatches(true, 0, "https://", 0, 8);
-        String text = remote ? fetchSpec(settings, config, guard) : readSpec(settings, configDir, config);
+        String text;
         SpecImporter.Result result;
+        String baseUrl;
         try {
-            result = SpecImporter.read(text, settings.name, settings::selected, settings::riskOf);
-        } catch (SpecImporter.SpecException e) {
-            throw new IllegalArgumentException("spec " + settings.spec + ": " + e.getMessage());
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("spec " + settings.spec + " cannot be read ("
-                + e.getClass().getSimpleName() + ")");
+            text = remote ? fetchSpec(settings, config, guard) : readSpec(settings, configDir, config);
+            try {
+                result = SpecImporter.read(text, settings.name, settings::selected, settings::riskOf);
+            } catch (SpecImporter.SpecException e) {
+                throw new IllegalArgumentException("spec " + settings.spec + ": " + e.getMessage());
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("spec " + settings.spec + " cannot be read ("
+                    + e.getClass().getSimpleName() + ")");
+            }
+            baseUrl = baseUrl(settings, result.serverUrl(), remote);
+        } catch (IllegalArgumentException e) {
+            // what a URL serves can change without the configuration changing: try again later
+            throw remote ? new Unavailable(e.getMessage()) : e;
         }
-        String baseUrl = baseUrl(settings, result.serverUrl(), remote);
         List<OperationTool> tools = new ArrayList<>();
         for (Operation operation : result.operations()) {
             tools.add(new OperationTool(operation, baseUrl, settings.auth, fetcher, guard));

@@ -24,7 +24,12 @@ final class ItemsServer implements AutoCloseable {
     final List<String> requests = new CopyOnWriteArrayList<>();
 
     ItemsServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        this(0);
+    }
+
+    /** @param port the port to listen on, 0 for any free one */
+    ItemsServer(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
         server.createContext("/", this::handle);
         server.start();
     }

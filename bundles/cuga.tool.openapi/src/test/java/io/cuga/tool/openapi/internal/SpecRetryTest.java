@@ -1,0 +1,130 @@
+package io.cuga.tool.openapi.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.apache.felix.framework.FrameworkFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.launch.Framework;
+
+import io.cuga.api.net.EgressGuard;
+import io.cuga.api.tool.Tool;
+
+/**
+ * A service whose spec URL does not answer when the instance activates: it is tried again with backoff and its
+ * tools appear, in a real framework, once the service answers; the configuration is never touched.
+ */
+class SpecRetryTest {
+
+    @TempDir
+    Path dir;
+
+    private Framework framework;
+    private BundleContext context;
+    private ItemsServer server;
+    private OpenApiService service;
+
+    @BeforeEach
+    void start() throws Exception {
+        Map<String, String> config = new HashMap<>();
+        config.put(Constants.FRAMEWORK_STORAGE, dir.resolve("felix-cache").toString());
+        config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        config.put("cuga.config", dir.toString());
+        config.put("cuga.data", dir.toString());
+        framework = new FrameworkFactory().newFramework(config);
+        framework.start();
+        context = framework.getBundleContext();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (service != null) {
+            service.deactivate();
+        }
+        if (server != null) {
+            server.close();
+        }
+        framework.stop();
+        framework.waitForStop(10_000);
+    }
+
+    private Collection<ServiceReference<Tool>> tools() throws Exception {
+        return context.getServiceReferences(Tool.class, "(" + OpenApiService.SERVICE_PROPERTY + "=items)");
+    }
+
+    @Test
+    void aSpecUrlThatAnswersOnlyLaterIsLoadedThen() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        EgressGuard loopback = Egress.guard("schemes", List.of("http"), "allow_cidrs", List.of("127.0.0.0/8"));
+        service = new OpenApiService(context, Configs.of("name", "items", "spec", "http://127.0.0.1:" + port
+            + "/openapi.json", "spec_retry_initial_millis", 50L, "spec_retry_max_millis", 200L), loopback);
+        assertThat(tools()).as("nothing answers yet: the activation succeeds without tools").isEmpty();
+        Thread.sleep(500); // several failed attempts
+        assertThat(tools()).isEmpty();
+
+        server = new ItemsServer(port);
+        assertThat(poll(() -> {
+            try {
+                return tools().size() == 8;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        })).as("the tools appear once the spec URL answers").isTrue();
+        ServiceReference<Tool> getItem = context.getServiceReferences(Tool.class, "(" + Tool.NAME
+            + "=items_getItem)").iterator().next();
+        Tool tool = context.getService(getItem);
+        assertThat(tool.invoke(new TestCall("items_getItem", Map.of("id", "a1")))).asInstanceOf(
+            org.assertj.core.api.InstanceOfAssertFactories.MAP).containsEntry("id", "a1");
+        assertThat(server.requests.stream().filter(r -> r.equals("GET /openapi.json")).count())
+            .as("no more fetches once loaded").isEqualTo(1);
+
+        service.deactivate();
+        service = null;
+        assertThat(tools()).isEmpty();
+    }
+
+    @Test
+    void deactivationStopsTheRetries() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        EgressGuard loopback = Egress.guard("schemes", List.of("http"), "allow_cidrs", List.of("127.0.0.0/8"));
+        service = new OpenApiService(context, Configs.of("name", "items", "spec", "http://127.0.0.1:" + port
+            + "/openapi.json", "spec_retry_initial_millis", 50L, "spec_retry_max_millis", 100L), loopback);
+        service.deactivate();
+        service = null;
+        server = new ItemsServer(port);
+        Thread.sleep(500);
+        assertThat(server.requests).as("a deactivated instance fetches nothing").isEmpty();
+        assertThat(tools()).isEmpty();
+    }
+
+    private static boolean poll(BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < end) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(25);
+        }
+        return condition.getAsBoolean();
+    }
+}
