@@ -209,6 +209,22 @@ class PrometheusMetricsTest {
     }
 
     @Test
+    void policySeriesOfTheActiveProfilesExistFromTheStartAtZero() {
+        PrometheusMetrics m = metrics(Map.of("max_profile_labels", 3));
+        assertThat(scrape(m).named("cuga_policy_reloads_total")).isEmpty();
+        m.policyProfiles(List.of("default", "finance", "ops", "beyond"));
+        Exposition e = scrape(m);
+        for (String profile : List.of("default", "finance", "ops", "_other")) {
+            assertThat(e.value("cuga_policy_reloads_total", "profile", profile)).as(profile).isEqualTo(0.0);
+            assertThat(e.value("cuga_policy_rejections_total", "profile", profile)).as(profile).isEqualTo(0.0);
+        }
+        // the first edit after start counts from there, and seeding again does not reset or double count
+        m.accept(new Event("policy.reloaded", Instant.now(), "", "finance", "", "ok", 0, Map.of("version", 2)));
+        m.policyProfiles(List.of("finance"));
+        assertThat(scrape(m).value("cuga_policy_reloads_total", "profile", "finance")).isEqualTo(1.0);
+    }
+
+    @Test
     void everyFamilyHasHelpTextAndJvmBasicsAreThere() {
         PrometheusMetrics m = metrics(Map.of());
         m.accept(call("calculator", "ok", 1000, "DENY", "allowlist"));
