@@ -147,7 +147,8 @@ class ObservabilityTest {
         assertThat(sample(metrics(), "cuga_tool_calls_total", "profile", "default",
             "status", "not_found", "tool", "_unknown", "verdict",
             "allow")).isPositive();
-        assertThat(sample(after, "cuga_decisions_total", "guardrail", "none", "verdict", "allow")).isPositive();
+        assertThat(sample(after, "cuga_decisions_total", "profile", "default", "guardrail", "none",
+            "verdict", "allow")).isPositive();
         assertThat(sample(after, "cuga_tools_visible")).isGreaterThanOrEqualTo(1.0);
         for (String sink : List.of("jsonl", "prometheus")) {
             assertThat(sample(after, "cuga_exporter_dropped_events_total", "sink", sink)).as(sink).isEqualTo(0.0);

@@ -145,7 +145,11 @@ public final class PrometheusMetrics implements EventSink {
     }
 
     /** Tags of one decision counter. */
-    private record DecisionKey(String verdict, String guardrail) {
+    private record DecisionKey(String profile, String verdict, String guardrail) {
+    }
+
+    /** Tags of one denial counter. */
+    private record DenialKey(String profile, String guardrail) {
     }
 
     private final PrometheusMeterRegistry registry;
@@ -154,7 +158,7 @@ public final class PrometheusMetrics implements EventSink {
     private final Map<CallKey, Counter> calls = new ConcurrentHashMap<>();
     private final Map<DurationKey, Timer> durations = new ConcurrentHashMap<>();
     private final Map<DecisionKey, Counter> decisions = new ConcurrentHashMap<>();
-    private final Map<String, Counter> denials = new ConcurrentHashMap<>();
+    private final Map<DenialKey, Counter> denials = new ConcurrentHashMap<>();
     private final Map<String, Counter> reloads = new ConcurrentHashMap<>();
     private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
     private final Map<String, Counter> events = new ConcurrentHashMap<>();
@@ -377,17 +381,24 @@ public final class PrometheusMetrics implements EventSink {
 
         // calls that stopped before the guardrail chain (unknown tool, schema violation) took no decision
         if (!status.equals("not_found") && !status.equals("invalid_arguments")) {
-            DecisionKey decisionKey = new DecisionKey(verdict, guardrail);
+            DecisionKey decisionKey = new DecisionKey(profile, verdict, guardrail);
             Counter decision = decisions.get(decisionKey);
             if (decision == null) {
                 decision = decisions.computeIfAbsent(decisionKey, k -> Counter.builder("cuga.decisions")
-                    .description("Decisions on tool calls, by verdict and the deciding guardrail")
-                    .tags("verdict", k.verdict(), "guardrail", k.guardrail()).register(registry));
+                    .description("Decisions on tool calls, by profile, verdict and the deciding guardrail")
+                    .tags("profile", k.profile(), "verdict", k.verdict(), "guardrail", k.guardrail())
+                    .register(registry));
             }
             decision.increment();
             if (verdict.equals("deny")) {
-                count(denials, "cuga.denials", "Tool calls denied, by the deciding guardrail", "guardrail",
-                    guardrail);
+                DenialKey denialKey = new DenialKey(profile, guardrail);
+                Counter denial = denials.get(denialKey);
+                if (denial == null) {
+                    denial = denials.computeIfAbsent(denialKey, k -> Counter.builder("cuga.denials")
+                        .description("Tool calls denied, by profile and the deciding guardrail")
+                        .tags("profile", k.profile(), "guardrail", k.guardrail()).register(registry));
+                }
+                denial.increment();
             }
         }
 
