@@ -334,6 +334,8 @@ class ConsoleTest {
     void eventsArriveLiveAndBudgetsShow() throws Exception {
         browser.get(console("cuga-events"));
         waiting().until(ExpectedConditions.presenceOfElementLocated(By.id("cuga-events")));
+        // the page opens with recent history: the policy edit of the previous test is there
+        assertThat(browser.findElements(By.cssSelector("#cuga-events tr[data-type='policy.reloaded']"))).isNotEmpty();
         // a call made after the page was opened shows up without a reload
         assertThat(server.invoke("calculator", AGENT_TOKEN, Map.of("expression", "1 + 2")).statusCode())
             .isEqualTo(200);

@@ -149,7 +149,7 @@ class DashboardsTest {
         }
         assertThat(metered).containsExactly(200, 200, 200, 429, 429);
 
-        // a policy edited (reloaded: the policies loaded at start were activated before the exporter listened),
+        // a policy edited (reloaded: counted from the zero the exporter set for each active policy at start),
         // and a broken edit of another that is refused (the previous version keeps serving)
         Files.writeString(server.config.resolve("policies/gated.yaml"), GATED + "description: edited\n",
             StandardCharsets.UTF_8);

@@ -101,6 +101,11 @@ class ObservabilityTest {
         assertThat(open.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain; version=0.0.4");
         assertThat(server.get("/metrics", "not-a-token").statusCode()).as("a token is ignored").isEqualTo(200);
 
+        // the policies loaded at start have their policy series from the start, before any edit
+        assertThat(poll(GENEROUS, () -> sample(metrics(), "cuga_policy_reloads_total", "profile", "default") != null
+            && sample(metrics(), "cuga_policy_rejections_total", "profile", "default") != null)).as(metrics())
+            .isTrue();
+
         String before = metrics();
         double okBefore = orZero(sample(before, "cuga_tool_calls_total", "profile", "default",
             "status", "ok", "tool", "calculator",
@@ -142,7 +147,8 @@ class ObservabilityTest {
         assertThat(sample(metrics(), "cuga_tool_calls_total", "profile", "default",
             "status", "not_found", "tool", "_unknown", "verdict",
             "allow")).isPositive();
-        assertThat(sample(after, "cuga_decisions_total", "guardrail", "none", "verdict", "allow")).isPositive();
+        assertThat(sample(after, "cuga_decisions_total", "profile", "default", "guardrail", "none",
+            "verdict", "allow")).isPositive();
         assertThat(sample(after, "cuga_tools_visible")).isGreaterThanOrEqualTo(1.0);
         for (String sink : List.of("jsonl", "prometheus")) {
             assertThat(sample(after, "cuga_exporter_dropped_events_total", "sink", sink)).as(sink).isEqualTo(0.0);

@@ -4,25 +4,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,23 +25,25 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * Events: the server's events as they happen. While somebody looks at the page, the plugin is an
- * {@link EventSink} (named {@code webconsole}) that keeps the most recent events in a bounded buffer; the page's
- * script asks {@code <page>/feed?after=<number>} every second for what came since. When nobody has asked for
- * {@code idle.seconds} the sink is unregistered, so the console costs nothing while it is not watched. Events
- * arrive redacted by the event publisher.
+ * Events: the server's events as they happen. While the plugin is active it is an {@link EventSink} (named
+ * {@code webconsole}) that keeps the most recent {@code buffer.size} events in a bounded ring (a synchronized
+ * array write per event), so the page opens with recent history instead of starting empty; the page's script
+ * asks {@code <page>/feed?after=<number>} every second for what came since. Events arrive redacted by the event
+ * publisher.
  */
-@Component(service = Servlet.class, property = {
+@Component(service = {Servlet.class, EventSink.class}, property = {
     "felix.webconsole.label=" + EventsPlugin.LABEL,
     "felix.webconsole.title=Events",
-    "felix.webconsole.category=" + ConsolePlugin.CATEGORY})
+    "felix.webconsole.category=" + ConsolePlugin.CATEGORY,
+    EventSink.NAME + "=" + EventsPlugin.SINK_NAME})
 @Designate(ocd = EventsPlugin.Config.class)
-public final class EventsPlugin extends ConsolePlugin {
+public final class EventsPlugin extends ConsolePlugin implements EventSink {
 
     private static final long serialVersionUID = 1L;
     static final String LABEL = "cuga-events";
     static final String SINK_NAME = "webconsole";
-    private static final Logger LOG = LoggerFactory.getLogger(EventsPlugin.class);
+    /** The most events one feed answer or the page's first rendering carries. */
+    static final int MAX_SLICE = 200;
     /** {@code $} is escaped too: nothing in the feed should look like a Web Console variable. */
     private static final ObjectMapper JSON = JsonMapper.builder()
         .enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
@@ -60,47 +52,21 @@ public final class EventsPlugin extends ConsolePlugin {
     @ObjectClassDefinition(name = "cuga Web Console: Events", description = "The live events page")
     public @interface Config {
         /** @return the most events kept for the page */
-        @AttributeDefinition(description = "The most recent events kept for the page (older ones make room)")
-        int buffer_size() default 500;
-
-        /** @return seconds without a reader after which the sink is removed */
-        @AttributeDefinition(description = "Seconds without anybody watching the page after which the plugin "
-            + "stops receiving events")
-        int idle_seconds() default 60;
+        @AttributeDefinition(description = "The most recent events kept for the page while the console runs "
+            + "(older ones make room); the page opens with them")
+        int buffer_size() default 200;
     }
 
-    private final transient BundleContext context;
     private final transient EventBuffer buffer;
     private final int capacity;
-    private final long idleMillis;
-    private final transient ScheduledExecutorService timer;
-    private transient ServiceRegistration<EventSink> sink;
-    private volatile long lastRead;
-    private volatile Instant watchingSince;
+    private final Instant since;
 
-    /**
-     * @param context this bundle's context, to register the sink
-     * @param config the configuration
-     */
+    /** @param config the configuration */
     @Activate
-    public EventsPlugin(BundleContext context, Config config) {
-        this.context = context;
+    public EventsPlugin(Config config) {
         this.capacity = Math.max(10, config.buffer_size());
         this.buffer = new EventBuffer(capacity);
-        this.idleMillis = Math.max(5, config.idle_seconds()) * 1000L;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "cuga-webconsole-events");
-            t.setDaemon(true);
-            return t;
-        });
-        long period = Math.max(1000, idleMillis / 4);
-        timer.scheduleWithFixedDelay(this::unregisterWhenIdle, period, period, TimeUnit.MILLISECONDS);
-    }
-
-    @Deactivate
-    void deactivate() {
-        timer.shutdownNow();
-        unregister();
+        this.since = Instant.now();
     }
 
     @Override
@@ -108,34 +74,10 @@ public final class EventsPlugin extends ConsolePlugin {
         return LABEL;
     }
 
-    private synchronized void watch() {
-        lastRead = System.currentTimeMillis();
-        if (sink == null) {
-            Hashtable<String, Object> props = new Hashtable<>();
-            props.put(EventSink.NAME, SINK_NAME);
-            sink = context.registerService(EventSink.class, buffer::add, props);
-            watchingSince = Instant.now();
-            LOG.debug("console events page watched: sink {} registered", SINK_NAME);
-        }
-    }
-
-    private synchronized void unregisterWhenIdle() {
-        if (sink != null && System.currentTimeMillis() - lastRead > idleMillis) {
-            unregister();
-            LOG.debug("console events page not watched for {} ms: sink {} removed", idleMillis, SINK_NAME);
-        }
-    }
-
-    private synchronized void unregister() {
-        if (sink != null) {
-            try {
-                sink.unregister();
-            } catch (IllegalStateException e) {
-                // already gone with the bundle
-            }
-            sink = null;
-            watchingSince = null;
-        }
+    /** Keeps the event in the ring (it arrives redacted); the oldest makes room. */
+    @Override
+    public void accept(Event event) {
+        buffer.add(event);
     }
 
     @Override
@@ -150,7 +92,6 @@ public final class EventsPlugin extends ConsolePlugin {
     }
 
     private void feed(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        watch();
         long after;
         try {
             after = Long.parseLong(param(request, "after").isEmpty() ? "0" : param(request, "after"));
@@ -167,7 +108,19 @@ public final class EventsPlugin extends ConsolePlugin {
             }
             return;
         }
-        EventBuffer.Slice slice = buffer.after(after, 200);
+        Map<String, Object> body = feed(after);
+        response.setStatus(200);
+        response.setContentType("application/json;charset=utf-8");
+        byte[] bytes = JSON.writer().without(JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValueAsBytes(body);
+        bytes = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).replace("$", "\\u0024")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        response.setContentLength(bytes.length);
+        response.getOutputStream().write(bytes);
+    }
+
+    /** @return the feed's answer: the events after that number (at most {@value #MAX_SLICE}), oldest first */
+    Map<String, Object> feed(long after) {
+        EventBuffer.Slice slice = buffer.after(after, MAX_SLICE);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("last", slice.last());
         body.put("missed", slice.missed());
@@ -176,13 +129,7 @@ public final class EventsPlugin extends ConsolePlugin {
             events.add(json(e));
         }
         body.put("events", events);
-        response.setStatus(200);
-        response.setContentType("application/json;charset=utf-8");
-        byte[] bytes = JSON.writer().without(JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValueAsBytes(body);
-        bytes = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).replace("$", "\\u0024")
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        response.setContentLength(bytes.length);
-        response.getOutputStream().write(bytes);
+        return body;
     }
 
     static Map<String, Object> json(EventBuffer.Entry entry) {
@@ -202,15 +149,20 @@ public final class EventsPlugin extends ConsolePlugin {
 
     @Override
     void render(HttpServletRequest request, Html page, List<Flash> flashes) {
-        watch();
-        EventBuffer.Slice slice = buffer.after(0, 100);
         page.raw("<h2>Events</h2><p class=\"cuga-dim\">").text("Live: new events appear at the top within a "
-            + "second. Receiving since " + Html.time(watchingSince) + " (while this page is open); the most recent "
-            + capacity + " are kept.").raw("</p>");
+            + "second. Receiving since " + Html.time(since) + "; the most recent " + capacity
+            + " are kept, so the page opens with them.").raw("</p>");
         page.raw("<div class=\"cuga-filters\"><label>Type <input type=\"search\" id=\"cuga-event-filter\""
             + " placeholder=\"tool.call.* or policy.reloaded\"></label> <button type=\"button\""
             + " id=\"cuga-event-pause\">Pause</button> <span id=\"cuga-event-state\" class=\"cuga-dim\"></span></div>");
-        page.raw("<table class=\"cuga-table\" id=\"cuga-events\"").attr("data-feed", pluginRoot(request) + "/feed")
+        table(page, pluginRoot(request) + "/feed");
+        page.raw("<script").attr("src", appRoot(request) + "/" + LABEL + "/res/events.js").raw("></script>");
+    }
+
+    /** Renders the table of the most recent events, newest first, that the script then keeps up to date. */
+    void table(Html page, String feed) {
+        EventBuffer.Slice slice = buffer.after(0, MAX_SLICE);
+        page.raw("<table class=\"cuga-table\" id=\"cuga-events\"").attr("data-feed", feed)
             .attr("data-last", slice.last()).raw("><thead><tr><th>#</th><th>Time</th><th>Type</th><th>Status</th>"
                 + "<th>Profile / session</th><th>Duration</th><th>Attributes</th><th>Trace</th></tr></thead><tbody>");
         List<EventBuffer.Entry> entries = slice.entries();
@@ -228,6 +180,5 @@ public final class EventsPlugin extends ConsolePlugin {
                 e.traceId().length())) + "…").raw("</tr>");
         }
         page.raw("</tbody></table>");
-        page.raw("<script").attr("src", appRoot(request) + "/" + LABEL + "/res/events.js").raw("></script>");
     }
 }

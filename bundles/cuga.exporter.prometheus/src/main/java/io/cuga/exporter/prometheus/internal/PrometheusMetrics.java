@@ -34,6 +34,8 @@ import io.cuga.api.dispatch.ToolRegistry;
 import io.cuga.api.event.Event;
 import io.cuga.api.event.EventSink;
 import io.cuga.api.event.EventTypes;
+import io.cuga.api.policy.Policy;
+import io.cuga.api.policy.PolicyService;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -143,7 +145,11 @@ public final class PrometheusMetrics implements EventSink {
     }
 
     /** Tags of one decision counter. */
-    private record DecisionKey(String verdict, String guardrail) {
+    private record DecisionKey(String profile, String verdict, String guardrail) {
+    }
+
+    /** Tags of one denial counter. */
+    private record DenialKey(String profile, String guardrail) {
     }
 
     private final PrometheusMeterRegistry registry;
@@ -152,7 +158,7 @@ public final class PrometheusMetrics implements EventSink {
     private final Map<CallKey, Counter> calls = new ConcurrentHashMap<>();
     private final Map<DurationKey, Timer> durations = new ConcurrentHashMap<>();
     private final Map<DecisionKey, Counter> decisions = new ConcurrentHashMap<>();
-    private final Map<String, Counter> denials = new ConcurrentHashMap<>();
+    private final Map<DenialKey, Counter> denials = new ConcurrentHashMap<>();
     private final Map<String, Counter> reloads = new ConcurrentHashMap<>();
     private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
     private final Map<String, Counter> events = new ConcurrentHashMap<>();
@@ -247,6 +253,47 @@ public final class PrometheusMetrics implements EventSink {
         tools.compareAndSet(registry, null);
     }
 
+    /**
+     * Registers the policy series of every active profile at zero: the policies loaded at start were activated
+     * before this sink listened, so without this {@code cuga_policy_reloads_total} would appear only with the first
+     * edit, and {@code increase()} over it would miss that edit.
+     *
+     * @param policies the active policies
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY)
+    void bindPolicyService(PolicyService policies) {
+        try {
+            policyProfiles(policies.all().stream().map(Policy::profile).toList());
+        } catch (RuntimeException e) {
+            LOG.debug("The policy service failed to list the active policies: {}", e.toString());
+        }
+    }
+
+    /** @param policies the policy service going away (the series stay: counters never go back) */
+    void unbindPolicyService(PolicyService policies) {
+        // nothing to release
+    }
+
+    /** @param profiles profiles with an active policy: their policy series exist from now on, at zero if new */
+    void policyProfiles(Iterable<String> profiles) {
+        for (String profile : profiles) {
+            String label = profileLabel(profile == null || profile.isEmpty() ? DEFAULT_PROFILE : profile);
+            policyReloads(label);
+            policyRejections(label);
+        }
+    }
+
+    private Counter policyReloads(String profile) {
+        return counter(reloads, "cuga.policy.reloads", "Policies activated (loaded or reloaded), by profile",
+            "profile", profile);
+    }
+
+    private Counter policyRejections(String profile) {
+        return counter(rejections, "cuga.policy.rejections",
+            "Policy documents refused (the previous policy stays active), by profile", "profile", profile);
+    }
+
     /** @return the registry, for the servlet and the other meter components of this bundle */
     PrometheusMeterRegistry registry() {
         return registry;
@@ -281,11 +328,8 @@ public final class PrometheusMetrics implements EventSink {
             case EventTypes.TOOL_CALL_COMPLETE, EventTypes.TOOL_CALL_ERROR -> call(event);
             case EventTypes.TOOL_ADDED -> visibleFromEvents.add(text(event, "tool", ""));
             case EventTypes.TOOL_REMOVED -> visibleFromEvents.remove(text(event, "tool", ""));
-            case EventTypes.POLICY_RELOADED -> count(reloads, "cuga.policy.reloads",
-                "Policies activated (loaded or reloaded), by profile", "profile", profileLabel(event));
-            case EventTypes.POLICY_REJECTED -> count(rejections, "cuga.policy.rejections",
-                "Policy documents refused (the previous policy stays active), by profile", "profile",
-                profileLabel(event));
+            case EventTypes.POLICY_RELOADED -> policyReloads(profileLabel(event)).increment();
+            case EventTypes.POLICY_REJECTED -> policyRejections(profileLabel(event)).increment();
             case EventTypes.APPROVAL_REQUESTED -> approvalRequested(event);
             case EventTypes.APPROVAL_RECEIVED, EventTypes.APPROVAL_TIMEOUT -> approvalEnded(event);
             case EventTypes.BUDGET_WARNING -> count(budgetWarnings, "cuga.budget.warnings",
@@ -337,17 +381,24 @@ public final class PrometheusMetrics implements EventSink {
 
         // calls that stopped before the guardrail chain (unknown tool, schema violation) took no decision
         if (!status.equals("not_found") && !status.equals("invalid_arguments")) {
-            DecisionKey decisionKey = new DecisionKey(verdict, guardrail);
+            DecisionKey decisionKey = new DecisionKey(profile, verdict, guardrail);
             Counter decision = decisions.get(decisionKey);
             if (decision == null) {
                 decision = decisions.computeIfAbsent(decisionKey, k -> Counter.builder("cuga.decisions")
-                    .description("Decisions on tool calls, by verdict and the deciding guardrail")
-                    .tags("verdict", k.verdict(), "guardrail", k.guardrail()).register(registry));
+                    .description("Decisions on tool calls, by profile, verdict and the deciding guardrail")
+                    .tags("profile", k.profile(), "verdict", k.verdict(), "guardrail", k.guardrail())
+                    .register(registry));
             }
             decision.increment();
             if (verdict.equals("deny")) {
-                count(denials, "cuga.denials", "Tool calls denied, by the deciding guardrail", "guardrail",
-                    guardrail);
+                DenialKey denialKey = new DenialKey(profile, guardrail);
+                Counter denial = denials.get(denialKey);
+                if (denial == null) {
+                    denial = denials.computeIfAbsent(denialKey, k -> Counter.builder("cuga.denials")
+                        .description("Tool calls denied, by profile and the deciding guardrail")
+                        .tags("profile", k.profile(), "guardrail", k.guardrail()).register(registry));
+                }
+                denial.increment();
             }
         }
 
@@ -445,17 +496,26 @@ public final class PrometheusMetrics implements EventSink {
     }
 
     private void count(Map<String, Counter> counters, String name, String description, String tag, String label) {
+        counter(counters, name, description, tag, label).increment();
+    }
+
+    private Counter counter(Map<String, Counter> counters, String name, String description, String tag,
+        String label) {
         Counter counter = counters.get(label);
         if (counter == null) {
             counter = counters.computeIfAbsent(label, l -> Counter.builder(name).description(description)
                 .tag(tag, l).register(registry));
         }
-        counter.increment();
+        return counter;
     }
 
     /** @return the event's profile as a label: bounded like the tool names */
     private String profileLabel(Event event) {
-        String profile = profile(event);
+        return profileLabel(profile(event));
+    }
+
+    /** @return a profile name as a label: the first {@code max.profile.labels} names, then {@code _other} */
+    private String profileLabel(String profile) {
         if (profileLabels.contains(profile)) {
             return profile;
         }

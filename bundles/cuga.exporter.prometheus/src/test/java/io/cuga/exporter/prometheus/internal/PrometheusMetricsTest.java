@@ -102,13 +102,16 @@ class PrometheusMetricsTest {
         m.accept(call("calculator", "invalid_arguments", 1000, "ALLOW", null));
 
         Exposition e = scrape(m);
-        assertThat(e.value("cuga_decisions_total", "verdict", "allow", "guardrail", "none")).isEqualTo(1.0);
-        assertThat(e.value("cuga_decisions_total", "verdict", "warn", "guardrail", "schema")).isEqualTo(1.0);
-        assertThat(e.value("cuga_decisions_total", "verdict", "deny", "guardrail", "egress")).isEqualTo(2.0);
-        assertThat(e.value("cuga_decisions_total", "verdict", "require_approval", "guardrail", "approval"))
+        assertThat(e.value("cuga_decisions_total", "profile", "default", "verdict", "allow", "guardrail", "none"))
             .isEqualTo(1.0);
-        assertThat(e.value("cuga_denials_total", "guardrail", "egress")).isEqualTo(2.0);
-        assertThat(e.value("cuga_denials_total", "guardrail", "ratelimit")).isEqualTo(1.0);
+        assertThat(e.value("cuga_decisions_total", "profile", "default", "verdict", "warn", "guardrail", "schema"))
+            .isEqualTo(1.0);
+        assertThat(e.value("cuga_decisions_total", "profile", "default", "verdict", "deny", "guardrail", "egress"))
+            .isEqualTo(2.0);
+        assertThat(e.value("cuga_decisions_total", "profile", "default", "verdict", "require_approval",
+            "guardrail", "approval")).isEqualTo(1.0);
+        assertThat(e.value("cuga_denials_total", "profile", "default", "guardrail", "egress")).isEqualTo(2.0);
+        assertThat(e.value("cuga_denials_total", "profile", "default", "guardrail", "ratelimit")).isEqualTo(1.0);
         assertThat(e.named("cuga_decisions_total").stream().mapToDouble(Exposition.Sample::value).sum())
             .isEqualTo(6.0);
         assertThat(e.value("cuga_tool_calls_total", "profile", "default",
@@ -206,6 +209,22 @@ class PrometheusMetricsTest {
         Exposition e = scrape(m);
         assertThat(e.value("cuga_policy_reloads_total", "profile", "finance")).isEqualTo(2.0);
         assertThat(e.value("cuga_policy_rejections_total", "profile", "ops")).isEqualTo(1.0);
+    }
+
+    @Test
+    void policySeriesOfTheActiveProfilesExistFromTheStartAtZero() {
+        PrometheusMetrics m = metrics(Map.of("max_profile_labels", 3));
+        assertThat(scrape(m).named("cuga_policy_reloads_total")).isEmpty();
+        m.policyProfiles(List.of("default", "finance", "ops", "beyond"));
+        Exposition e = scrape(m);
+        for (String profile : List.of("default", "finance", "ops", "_other")) {
+            assertThat(e.value("cuga_policy_reloads_total", "profile", profile)).as(profile).isEqualTo(0.0);
+            assertThat(e.value("cuga_policy_rejections_total", "profile", profile)).as(profile).isEqualTo(0.0);
+        }
+        // the first edit after start counts from there, and seeding again does not reset or double count
+        m.accept(new Event("policy.reloaded", Instant.now(), "", "finance", "", "ok", 0, Map.of("version", 2)));
+        m.policyProfiles(List.of("finance"));
+        assertThat(scrape(m).value("cuga_policy_reloads_total", "profile", "finance")).isEqualTo(1.0);
     }
 
     @Test
@@ -326,6 +345,24 @@ class PrometheusMetricsTest {
             .containsExactlyInAnyOrder("a", "b", "_other");
         assertThat(e.value("cuga_tool_calls_total", "profile", "_other", "tool", "calculator", "status", "ok",
             "verdict", "allow")).isEqualTo(2.0);
+    }
+
+    @Test
+    void decisionsAndDenialsCarryTheBoundedProfileLabel() {
+        PrometheusMetrics m = metrics(Map.of("max_profile_labels", 2));
+        for (String profile : List.of("a", "b", "c", "d", "a")) {
+            m.accept(new Event("tool.call.error", Instant.now(), "", profile, "", "denied", 1000,
+                Map.of("tool", "http_get", "verdict", "DENY", "guardrail", "egress")));
+        }
+        Exposition e = scrape(m);
+        assertThat(e.named("cuga_denials_total")).extracting(s -> s.labels().get("profile"))
+            .containsExactlyInAnyOrder("a", "b", "_other");
+        assertThat(e.value("cuga_denials_total", "profile", "a", "guardrail", "egress")).isEqualTo(2.0);
+        assertThat(e.value("cuga_denials_total", "profile", "_other", "guardrail", "egress")).isEqualTo(2.0);
+        assertThat(e.value("cuga_decisions_total", "profile", "b", "verdict", "deny", "guardrail", "egress"))
+            .isEqualTo(1.0);
+        assertThat(e.named("cuga_decisions_total")).extracting(s -> s.labels().get("profile"))
+            .containsExactlyInAnyOrder("a", "b", "_other");
     }
 
     @Test
