@@ -350,6 +350,66 @@ class TaskTest {
     }
 
     @Test
+    void theParentsEventStreamShowsItsSubTasksEventsMarkedWithTheSubTaskId() throws Exception {
+        // the first step waits for a human, so the stream is open before the sub-task runs
+        String id = accepted(submit("gated", null, Map.of("plan", List.of(
+            Map.of("tool", "calculator", "arguments", Map.of("expression", "4*4")),
+            Map.of("task", Map.of("plan", List.of(
+                Map.of("tool", "sample_echo", "arguments", Map.of("message", "inner")))))))));
+        String approval = awaitStatus(id, "waiting_approval").path("steps").get(0).path("approvalId").asText();
+        HttpRequest request = HttpRequest.newBuilder(server.uri("/api/v1/tasks/" + id + "/events"))
+            .header("Authorization", "Bearer " + AGENT_TOKEN).timeout(Duration.ofSeconds(60)).GET().build();
+        var pending = server.http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
+        server.post("/api/v1/approvals/" + approval + "/approve", APPROVER_TOKEN, "application/json",
+            "{\"reason\":\"ok\"}");
+        HttpResponse<String> stream = pending.get();
+        assertThat(stream.statusCode()).isEqualTo(200);
+        JsonNode done = awaitStatus(id, "completed", "failed");
+        assertThat(done.path("status").asText()).as(done.toString()).isEqualTo("completed");
+        String child = done.path("steps").get(1).path("subtask").path("id").asText();
+        assertThat(child).isNotEmpty().isNotEqualTo(id);
+
+        List<String> own = new ArrayList<>();
+        List<String> nested = new ArrayList<>();
+        List<String> ends = new ArrayList<>();
+        for (String frame : stream.body().split("\n\n")) {
+            String type = null;
+            String data = null;
+            for (String line : frame.split("\n")) {
+                if (line.startsWith("event: ")) {
+                    type = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    data = line.substring(6);
+                }
+            }
+            if (type == null || data == null) {
+                continue;
+            }
+            if (type.equals("task.end")) {
+                ends.add(CugaServer.JSON.readTree(data).path("id").asText());
+                continue;
+            }
+            JsonNode attrs = CugaServer.JSON.readTree(data).path("attributes");
+            if (attrs.has("subtaskId") && attrs.path("taskId").asText().equals(child)) {
+                assertThat(attrs.path("subtaskId").asText()).isEqualTo(child);
+                nested.add(type);
+            } else {
+                assertThat(attrs.path("taskId").asText()).as(type).isEqualTo(id);
+                own.add(type);
+            }
+        }
+        assertThat(nested).as("the sub-task's execution and step events reach the parent's stream")
+            .containsSubsequence("execution.start", "agent.step.start", "agent.step.end", "execution.complete");
+        assertThat(own).containsSubsequence("agent.step.end", "agent.step.start", "agent.step.end",
+            "execution.complete");
+        assertThat(ends).as("one end: the parent's, not the sub-task's").containsExactly(id);
+        // the sub-task keeps a stream of its own: ended, it gives its end at once
+        HttpResponse<String> childStream = server.get("/api/v1/tasks/" + child + "/events", AGENT_TOKEN);
+        assertThat(childStream.body()).contains("event: task.end").contains("\"id\":\"" + child + "\"");
+    }
+
+    @Test
     void nestedOrchestrationRunsSubTasksUnderTheParentsProfileTraceAndLimits() {
         // a plan whose second step is an explicit sub-task and whose third a sub-task the planner plans
         String id = accepted(submit(null, null, Map.of("plan", List.of(

@@ -1363,6 +1363,20 @@ public final class TaskRuntime implements TaskService {
         if (p != null) {
             p.publish(event);
         }
+        tell(run, event);
+        if (run.parent != null) {
+            // the followers of the tasks this one is a sub-task of see its events too, marked with its id
+            Map<String, Object> nested = new LinkedHashMap<>(attrs);
+            nested.put("subtaskId", run.id);
+            nested.put("subtaskDepth", run.depth);
+            Event forwarded = new Event(type, now, run.traceId, run.profile, run.session, status, duration, nested);
+            for (Run up = run.parent; up != null; up = up.parent) {
+                tell(up, forwarded);
+            }
+        }
+    }
+
+    private static void tell(Run run, Event event) {
         for (TaskListener l : run.listeners) {
             try {
                 l.event(event);
