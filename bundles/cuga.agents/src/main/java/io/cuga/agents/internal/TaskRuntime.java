@@ -333,8 +333,9 @@ public final class TaskRuntime implements TaskService {
     @Override
     public Task submit(TaskRequest request) throws TaskException {
         Run run = create(request, null);
+        Task accepted = run.snapshot(); // as accepted: once started, its thread may have planned it already
         start(run);
-        return run.snapshot();
+        return accepted;
     }
 
     /**
