@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Agent tasks against the running distribution: the issue's scenarios multi-agent dispatch, profile isolation,
@@ -347,6 +348,124 @@ class TaskTest {
         // a finished task's stream gives its end at once
         HttpResponse<String> after = server.get("/api/v1/tasks/" + id + "/events", AGENT_TOKEN);
         assertThat(after.body()).contains("event: task.end").contains("\"status\":\"completed\"");
+    }
+
+    @Test
+    void theParentsEventStreamShowsItsSubTasksEventsMarkedWithTheSubTaskId() throws Exception {
+        // the first step waits for a human, so the stream is open before the sub-task runs
+        String id = accepted(submit("gated", null, Map.of("plan", List.of(
+            Map.of("tool", "calculator", "arguments", Map.of("expression", "4*4")),
+            Map.of("task", Map.of("plan", List.of(
+                Map.of("tool", "sample_echo", "arguments", Map.of("message", "inner")))))))));
+        String approval = awaitStatus(id, "waiting_approval").path("steps").get(0).path("approvalId").asText();
+        HttpRequest request = HttpRequest.newBuilder(server.uri("/api/v1/tasks/" + id + "/events"))
+            .header("Authorization", "Bearer " + AGENT_TOKEN).timeout(Duration.ofSeconds(60)).GET().build();
+        var pending = server.http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(300);
+        server.post("/api/v1/approvals/" + approval + "/approve", APPROVER_TOKEN, "application/json",
+            "{\"reason\":\"ok\"}");
+        HttpResponse<String> stream = pending.get();
+        assertThat(stream.statusCode()).isEqualTo(200);
+        JsonNode done = awaitStatus(id, "completed", "failed");
+        assertThat(done.path("status").asText()).as(done.toString()).isEqualTo("completed");
+        String child = done.path("steps").get(1).path("subtask").path("id").asText();
+        assertThat(child).isNotEmpty().isNotEqualTo(id);
+
+        List<String> own = new ArrayList<>();
+        List<String> nested = new ArrayList<>();
+        List<String> ends = new ArrayList<>();
+        for (String frame : stream.body().split("\n\n")) {
+            String type = null;
+            String data = null;
+            for (String line : frame.split("\n")) {
+                if (line.startsWith("event: ")) {
+                    type = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    data = line.substring(6);
+                }
+            }
+            if (type == null || data == null) {
+                continue;
+            }
+            if (type.equals("task.end")) {
+                ends.add(CugaServer.JSON.readTree(data).path("id").asText());
+                continue;
+            }
+            JsonNode attrs = CugaServer.JSON.readTree(data).path("attributes");
+            if (attrs.has("subtaskId") && attrs.path("taskId").asText().equals(child)) {
+                assertThat(attrs.path("subtaskId").asText()).isEqualTo(child);
+                nested.add(type);
+            } else {
+                assertThat(attrs.path("taskId").asText()).as(type).isEqualTo(id);
+                own.add(type);
+            }
+        }
+        assertThat(nested).as("the sub-task's execution and step events reach the parent's stream")
+            .containsSubsequence("execution.start", "agent.step.start", "agent.step.end", "execution.complete");
+        assertThat(own).containsSubsequence("agent.step.end", "agent.step.start", "agent.step.end",
+            "execution.complete");
+        assertThat(ends).as("one end: the parent's, not the sub-task's").containsExactly(id);
+        // the sub-task keeps a stream of its own: ended, it gives its end at once
+        HttpResponse<String> childStream = server.get("/api/v1/tasks/" + child + "/events", AGENT_TOKEN);
+        assertThat(childStream.body()).contains("event: task.end").contains("\"id\":\"" + child + "\"");
+    }
+
+    @Test
+    void aResumedTaskKeepsItsLinkToTheCallersSpan() throws Exception {
+        String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        String callerSpan = "00f067aa0ba902b7";
+        HttpRequest.Builder events = HttpRequest.newBuilder(server.uri("/api/v1/events?types=execution.*"))
+            .header("Authorization", "Bearer " + ADMIN_TOKEN).GET();
+        HttpResponse<java.util.stream.Stream<String>> stream = server.http.send(events.build(),
+            HttpResponse.BodyHandlers.ofLines());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> stream.body().forEach(lines::add), "task-events");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            // a plan that fails: 1/0 is a user error, not retried
+            HttpResponse<String> submitted = server.send(HttpRequest.newBuilder(server.uri("/api/v1/tasks"))
+                .header("Content-Type", "application/json").header("traceparent", "00-" + trace + "-" + callerSpan
+                    + "-01").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("plan",
+                        List.of(Map.of("tool", "calculator", "arguments", Map.of("expression", "1/0"))))))),
+                AGENT_TOKEN);
+            String id = accepted(submitted);
+            JsonNode failed = awaitStatus(id, "failed", "completed");
+            assertThat(failed.path("traceId").asText()).isEqualTo(trace);
+            HttpResponse<String> resumed = server.post("/api/v1/tasks/" + id + "/resume", AGENT_TOKEN,
+                "application/json", "{}");
+            assertThat(resumed.statusCode()).as(resumed.body()).isEqualTo(200);
+            assertThat(awaitStatus(id, "failed", "completed").path("steps").get(0).path("attempts").asInt())
+                .isEqualTo(2);
+
+            // both runs' execution events (what the invoke_agent span is made of) name the caller's span
+            List<JsonNode> runs = new ArrayList<>();
+            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            String type = null;
+            while (runs.size() < 4 && System.nanoTime() < end) {
+                String line = lines.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (line == null) {
+                    continue;
+                }
+                if (line.startsWith("event:")) {
+                    type = line.substring(6).strip();
+                } else if (line.startsWith("data:") && type != null) {
+                    JsonNode attrs = JSON.readTree(line.substring(5).strip()).path("attributes");
+                    if (attrs.path("taskId").asText().equals(id)) {
+                        runs.add(((ObjectNode) attrs.deepCopy()).put("type", type));
+                    }
+                }
+            }
+            assertThat(runs).extracting(a -> a.path("type").asText())
+                .containsExactly("execution.start", "execution.error", "execution.start", "execution.error");
+            for (JsonNode attrs : runs) {
+                assertThat(attrs.path("parentSpanId").asText()).as(attrs.toString()).isEqualTo(callerSpan);
+                assertThat(attrs.path("spanId").asText()).isEqualTo(runs.get(0).path("spanId").asText());
+            }
+        } finally {
+            stream.body().close();
+        }
     }
 
     @Test

@@ -28,8 +28,20 @@ final class TaskCodec {
     }
 
     static String write(Task task) {
+        return write(task, "");
+    }
+
+    /**
+     * @param parentSpanId the caller's span the task's span is a child of (from its traceparent), empty when none:
+     *     kept with the task so a resumed run stays linked to it
+     */
+    static String write(Task task, String parentSpanId) {
         try {
-            return JSON.writeValueAsString(toMap(task));
+            Map<String, Object> m = toMap(task);
+            if (parentSpanId != null && !parentSpanId.isEmpty()) {
+                m.put("parentSpanId", parentSpanId);
+            }
+            return JSON.writeValueAsString(m);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("task " + task.id() + " cannot be written as JSON: " + e.getMessage(), e);
         }
@@ -165,6 +177,15 @@ final class TaskCodec {
                 (int) number(limits, "maxToolCalls"), number(limits, "maxWallMillis")), plan, steps, ((Number) m.getOrDefault("toolCalls", 0)).intValue(),
             m.get("answer"), (String) m.get("errorCode"), (String) m.get("error"), instant(m.get("createdAt")),
             instant(m.get("updatedAt")), instant(m.get("endedAt")));
+    }
+
+    /** @return the parent span id stored with a task ({@link #write(Task, String)}), empty when none */
+    static String parentSpanId(String json) {
+        try {
+            return JSON.readTree(json).path("parentSpanId").asText("");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("a stored task is not JSON: " + e.getMessage(), e);
+        }
     }
 
     private static long number(Map<String, Object> m, String key) {

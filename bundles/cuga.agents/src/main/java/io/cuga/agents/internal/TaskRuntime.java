@@ -333,8 +333,9 @@ public final class TaskRuntime implements TaskService {
     @Override
     public Task submit(TaskRequest request) throws TaskException {
         Run run = create(request, null);
+        Task accepted = run.snapshot(); // as accepted: once started, its thread may have planned it already
         start(run);
-        return run.snapshot();
+        return accepted;
     }
 
     /**
@@ -367,11 +368,12 @@ public final class TaskRuntime implements TaskService {
         String traceId = joins ? request.traceId() : HexFormat.of().formatHex(bytes(16));
         Task task = new Task(randomId(), TaskStatus.CREATED, request.goal(), request.profile(), request.session(),
             request.caller(), traceId, limits, explicit, List.of(), 0, null, null, null, now, now, null);
-        StoredDocument stored = store.createTask(document(task, 0));
+        String parentSpanId = joins && isHex(request.parentSpanId(), 16) ? request.parentSpanId() : "";
+        StoredDocument stored = store.createTask(document(task, 0, parentSpanId));
         Run run = new Run(task, stored.version());
         run.parent = parent;
         run.depth = depth;
-        run.parentSpanId = joins && isHex(request.parentSpanId(), 16) ? request.parentSpanId() : "";
+        run.parentSpanId = parentSpanId;
         run.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.maxWallMillis());
         return run;
     }
@@ -529,6 +531,7 @@ public final class TaskRuntime implements TaskService {
                 + "task " + id + " is " + task.status().label(), Map.of("status", task.status().label()));
         }
         Run run = new Run(task, doc.version());
+        run.parentSpanId = TaskCodec.parentSpanId(doc.document()); // still the caller's span's child
         synchronized (run) {
             run.move(TaskStatus.EXECUTING);
             for (Run.StepState s : run.steps) {
@@ -1302,13 +1305,13 @@ public final class TaskRuntime implements TaskService {
     private void persist(Run run) {
         run.updatedAt = Instant.now();
         Task task = run.snapshot();
-        StoredDocument stored = store.updateTask(document(task, run.version));
+        StoredDocument stored = store.updateTask(document(task, run.version, run.parentSpanId));
         run.version = stored.version();
     }
 
-    private static StoredDocument document(Task task, long version) {
+    private static StoredDocument document(Task task, long version, String parentSpanId) {
         return new StoredDocument(task.id(), version, task.status().label(), task.profile(), task.session(),
-            task.caller(), task.createdAt(), task.updatedAt(), TaskCodec.write(task));
+            task.caller(), task.createdAt(), task.updatedAt(), TaskCodec.write(task, parentSpanId));
     }
 
     private void auditDecision(Run run, String type, String stage, String target, String tool, String reason,
@@ -1363,6 +1366,20 @@ public final class TaskRuntime implements TaskService {
         if (p != null) {
             p.publish(event);
         }
+        tell(run, event);
+        if (run.parent != null) {
+            // the followers of the tasks this one is a sub-task of see its events too, marked with its id
+            Map<String, Object> nested = new LinkedHashMap<>(attrs);
+            nested.put("subtaskId", run.id);
+            nested.put("subtaskDepth", run.depth);
+            Event forwarded = new Event(type, now, run.traceId, run.profile, run.session, status, duration, nested);
+            for (Run up = run.parent; up != null; up = up.parent) {
+                tell(up, forwarded);
+            }
+        }
+    }
+
+    private static void tell(Run run, Event event) {
         for (TaskListener l : run.listeners) {
             try {
                 l.event(event);
@@ -1383,6 +1400,7 @@ public final class TaskRuntime implements TaskService {
             for (StoredDocument d : store.listTasks(new TaskStore.Query(null, null, null, open,
                 TaskStore.Query.MAX_LIMIT))) {
                 Run run = new Run(TaskCodec.read(d.document()), d.version());
+                run.parentSpanId = TaskCodec.parentSpanId(d.document());
                 synchronized (run) {
                     for (Run.StepState s : run.steps) {
                         if (s.status == StepStatus.RUNNING || s.status == StepStatus.WAITING_APPROVAL) {
