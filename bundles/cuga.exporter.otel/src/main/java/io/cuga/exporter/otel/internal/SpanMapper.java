@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,8 +18,9 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 
 /**
- * Reads spans from the events the server publishes (pure: no SDK state, no clock). A {@code tool.call.complete}
- * or {@code tool.call.error} event becomes an {@code execute_tool {tool}} span with one
+ * Reads spans from the events the server publishes (no SDK state, no clock; its only state is a bounded cache
+ * of the immutable attributes of guardrail decisions, so an event always gives the same spans). A
+ * {@code tool.call.complete} or {@code tool.call.error} event becomes an {@code execute_tool {tool}} span with one
  * {@code apply_guardrail {guardrail}} child per guardrail decision; {@code execution.complete} and
  * {@code execution.error} become {@code invoke_agent {agent}} (the agents runtime gives each task's span id, and
  * the caller's span as its parent). A call of the model tool {@code model_chat} is a {@code chat {model}} span
@@ -64,8 +66,12 @@ final class SpanMapper {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Distinct guardrail decisions kept built; the cache starts over when it reaches this size. */
+    static final int MAX_SHAPES = 1024;
+
     private final boolean captureContent;
     private final int maxContentLength;
+    private final Map<DecisionKey, GuardrailShape> shapes = new ConcurrentHashMap<>();
 
     /**
      * @param captureContent whether arguments and results go on spans
@@ -162,17 +168,33 @@ final class SpanMapper {
             errorType, List.copyOf(children));
     }
 
-    private static SpanSpec guardrail(String traceId, String parentId, String callId, long callStart, long callEnd,
+    private SpanSpec guardrail(String traceId, String parentId, String callId, long callStart, long callEnd,
         Map<?, ?> decision) {
         String name = text(decision.get("guardrail"));
         if (name.isEmpty()) {
             return null;
         }
-        String verdict = text(decision.get("verdict")).toLowerCase(Locale.ROOT);
         long start = callStart + Math.max(0, number(decision.get("offsetNanos")));
         long end = Math.min(Math.max(start, start + Math.max(0, number(decision.get("durationNanos")))),
             Math.max(callEnd, start));
-        String rule = text(decision.get("rule"));
+        GuardrailShape shape = shape(name, text(decision.get("verdict")), text(decision.get("rule")),
+            text(decision.get("reason")));
+        return new SpanSpec(shape.spanName, traceId, SpanIds.ofGuardrail(callId, name), parentId, start, end,
+            shape.attributes, shape.deny, shape.statusMessage, List.of());
+    }
+
+    /**
+     * The name, attributes and status of an {@code apply_guardrail} span, which depend on the decision only: a
+     * call's guardrails decide alike call after call, so each distinct decision is built (and its attributes
+     * sorted) once and shared, instead of once per guardrail per call.
+     */
+    private GuardrailShape shape(String name, String rawVerdict, String rule, String reason) {
+        DecisionKey key = new DecisionKey(name, rawVerdict, rule, reason);
+        GuardrailShape shape = shapes.get(key);
+        if (shape != null) {
+            return shape;
+        }
+        String verdict = rawVerdict.toLowerCase(Locale.ROOT);
         AttributesBuilder attributes = Attributes.builder()
             .put(OPERATION, "apply_guardrail")
             .put(GUARDRAIL_NAME, name)
@@ -180,13 +202,23 @@ final class SpanMapper {
         put(attributes, GUARDRAIL_RULE, rule);
         boolean deny = verdict.equals("deny");
         if (!verdict.equals("allow")) {
-            put(attributes, GUARDRAIL_REASON, text(decision.get("reason")));
+            put(attributes, GUARDRAIL_REASON, reason);
         }
         if (deny) {
             attributes.put(ERROR_TYPE, rule.isEmpty() ? "denied" : rule);
         }
-        return new SpanSpec("apply_guardrail " + name, traceId, SpanIds.ofGuardrail(callId, name), parentId, start,
-            end, attributes.build(), deny, deny ? text(decision.get("reason")) : "", List.of());
+        shape = new GuardrailShape("apply_guardrail " + name, attributes.build(), deny, deny ? reason : "");
+        if (shapes.size() >= MAX_SHAPES) {
+            shapes.clear(); // reasons that differ call by call must not grow it without bound
+        }
+        shapes.put(key, shape);
+        return shape;
+    }
+
+    private record DecisionKey(String name, String verdict, String rule, String reason) {
+    }
+
+    private record GuardrailShape(String spanName, Attributes attributes, boolean deny, String statusMessage) {
     }
 
     private SpanSpec agentTask(Event event) {
@@ -224,6 +256,10 @@ final class SpanMapper {
     private static long start(Event event, Map<String, Object> a) {
         Object startedAt = a.get("startedAt");
         if (startedAt instanceof String s && !s.isEmpty()) {
+            long fast = epochNanos(s);
+            if (fast != Long.MIN_VALUE) {
+                return fast;
+            }
             try {
                 return nanos(Instant.parse(s));
             } catch (DateTimeParseException e) {
@@ -231,6 +267,65 @@ final class SpanMapper {
             }
         }
         return nanos(event.time()) - Math.max(0, event.durationNanos());
+    }
+
+    /**
+     * Reads the shape {@link Instant#toString()} prints for years 1970 to 9999, {@code 2026-11-27T10:15:30Z} with
+     * an optional fraction of 1 to 9 digits, without the general parser (which costs microseconds per call).
+     *
+     * @return epoch nanoseconds, or {@link Long#MIN_VALUE} when the text has another shape (then
+     *     {@link Instant#parse} decides)
+     */
+    static long epochNanos(String s) {
+        int n = s.length();
+        if (n < 20 || n > 30 || s.charAt(n - 1) != 'Z' || s.charAt(4) != '-' || s.charAt(7) != '-'
+            || s.charAt(10) != 'T' || s.charAt(13) != ':' || s.charAt(16) != ':') {
+            return Long.MIN_VALUE;
+        }
+        int year = digits(s, 0, 4);
+        int month = digits(s, 5, 2);
+        int day = digits(s, 8, 2);
+        int hour = digits(s, 11, 2);
+        int minute = digits(s, 14, 2);
+        int second = digits(s, 17, 2);
+        if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 28 && day > lengthOfMonth(year, month)
+            || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+            return Long.MIN_VALUE;
+        }
+        long fraction = 0;
+        if (n > 20) {
+            int digits = n - 21;
+            if (s.charAt(19) != '.' || digits < 1 || digits > 9) {
+                return Long.MIN_VALUE;
+            }
+            int value = digits(s, 20, digits);
+            if (value < 0) {
+                return Long.MIN_VALUE;
+            }
+            fraction = value;
+            for (int i = digits; i < 9; i++) {
+                fraction *= 10;
+            }
+        }
+        long days = java.time.LocalDate.of(year, month, day).toEpochDay();
+        return ((days * 24 + hour) * 60 + minute) * 60_000_000_000L + second * 1_000_000_000L + fraction;
+    }
+
+    /** @return the number the digits at {@code from} spell, or -1 when one of them is not a digit */
+    private static int digits(String s, int from, int count) {
+        int value = 0;
+        for (int i = from; i < from + count; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
+    }
+
+    private static int lengthOfMonth(int year, int month) {
+        return java.time.YearMonth.of(year, month).lengthOfMonth();
     }
 
     private static long nanos(Instant instant) {

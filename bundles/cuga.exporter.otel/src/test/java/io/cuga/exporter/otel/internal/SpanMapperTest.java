@@ -154,6 +154,51 @@ class SpanMapperTest {
     }
 
     @Test
+    void oneMapperGivesEveryCallItsOwnGuardrailDecisionsThoughItReusesThoseItSawBefore() {
+        SpanMapper mapper = new SpanMapper(false, 4096);
+        Map<String, Object> first = guardrail("egress", "DENY", "address", 0, 10);
+        Map<String, Object> second = new LinkedHashMap<>(first);
+        second.put("reason", "host 10.0.0.1 is not allowed");
+        Map<String, Object> third = guardrail("egress", "ALLOW", "", 0, 10);
+
+        SpanSpec a = mapper.map(complete(Map.of("guardrails", List.of(first)))).children().get(0);
+        SpanSpec b = mapper.map(complete(Map.of("guardrails", List.of(second)))).children().get(0);
+        SpanSpec c = mapper.map(complete(Map.of("guardrails", List.of(third)))).children().get(0);
+        SpanSpec again = mapper.map(complete(Map.of("guardrails", List.of(first)))).children().get(0);
+
+        assertThat(a.statusMessage()).contains("169.254.169.254");
+        assertThat(b.statusMessage()).contains("10.0.0.1");
+        assertThat(b.attributes().asMap().toString()).contains("10.0.0.1").doesNotContain("169.254.169.254");
+        assertThat(c.error()).isFalse();
+        assertThat(c.attributes().asMap().toString()).contains("cuga.guardrail.verdict=allow")
+            .doesNotContain("error.type", "cuga.guardrail.reason");
+        assertThat(again.attributes()).isEqualTo(a.attributes());
+        assertThat(again.name()).isEqualTo("apply_guardrail egress");
+        assertThat(again.spanId()).isEqualTo(a.spanId());
+    }
+
+    @Test
+    void startTimesAreReadAsInstantParseReadsThemAndOtherShapesAreLeftToIt() {
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 20_000; i++) {
+            Instant instant = Instant.ofEpochSecond(random.nextLong(0, 253_402_300_800L), random.nextInt(4) == 0 ? 0
+                : random.nextInt(3) == 0 ? random.nextInt(1000) * 1_000_000 : random.nextInt(1_000_000_000));
+            String text = instant.toString();
+            assertThat(SpanMapper.epochNanos(text)).as(text).isEqualTo(nanos(instant));
+        }
+        assertThat(SpanMapper.epochNanos("2024-02-29T23:59:59.5Z")).isEqualTo(nanos(Instant.parse(
+            "2024-02-29T23:59:59.5Z")));
+        for (String other : List.of("2023-02-29T00:00:00Z", "2026-11-27T24:00:00Z", "2026-11-27T1x:00:00Z",
+            "2026-11-27T10:15:30.Z", "2026-11-27T10:15:30.1234567890Z", "2026-11-27 10:15:30Z",
+            "+12026-11-27T10:15:30Z", "2026-11-27T10:15:60Z", "1969-12-31T23:59:59Z", "2026-11-27T10:15:30+01:00")) {
+            assertThat(SpanMapper.epochNanos(other)).as(other).isEqualTo(Long.MIN_VALUE);
+        }
+        // a start the fast path leaves alone still counts when Instant.parse reads it
+        Event leap = complete(Map.of("startedAt", "1969-12-31T23:59:59Z"));
+        assertThat(new SpanMapper(false, 4096).map(leap).startEpochNanos()).isEqualTo(-1_000_000_000L);
+    }
+
+    @Test
     void argumentsAndResultsAreOnSpansOnlyWhenCaptureIsOnAndThenCut() {
         Map<String, Object> content = Map.of("arguments", Map.of("expression", "6*7"), "result", "x".repeat(100));
         SpanSpec off = new SpanMapper(false, 4096).map(complete(content));

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# CPU time per guarded calculator call of each of the server's threads whose name matches a pattern (default: the
+# event delivery and OTLP export threads), with every bundle of the distribution running: one server, warmed up,
+# then one wrk run; the threads' user + system time from /proc/<pid>/task/*/stat before and after, divided by the
+# requests served. Another load on the machine disturbs this less than requests/s: it measures what one thread
+# spends on its own work, e.g. what an exporter costs per call.
+#   ops/bench/thread-cpu.sh [seconds=20] [pattern=cuga-events-|cuga-otel|HttpClient] [connections=32] [threads=2]
+# OTLP=1 sends spans to a loopback sink that discards them, as observability-overhead.sh does.
+# Needs wrk (Debian package wrk). Loopback only.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+DURATION="${1:-20}"; PATTERN="${2:-cuga-events-|cuga-otel|HttpClient}"; CONNECTIONS="${3:-32}"; THREADS="${4:-2}"
+command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
+ensure_built
+LUA="$(mktemp --suffix=.lua)"
+cat >"$LUA" <<LUA
+wrk.method = "POST"
+wrk.body = '{"arguments":{"expression":"2*(3+4)"}}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $BENCH_TOKEN"
+LUA
+SINK_PID=
+trap '[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null; stop_server; rm -f "$LUA"' EXIT
+if [ -n "${OTLP:-}" ]; then
+  SINK_PORT="$(free_port)"
+  python3 -c '
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class Sink(BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
+' "$SINK_PORT" &
+  SINK_PID=$!
+  export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$SINK_PORT" OTEL_BSP_SCHEDULE_DELAY=1000
+fi
+start_server
+INVOKE="$BASE/api/v1/tools/calculator/invoke"
+ticks() { # thread name (pool numbers folded) and user+system ticks of every matching thread
+  for t in /proc/"$SERVER_PID"/task/*; do
+    local name; name="$(cat "$t/comm" 2>/dev/null)" || continue
+    grep -Eq "$PATTERN" <<<"$name" || continue
+    # comm may hold spaces: the fields after the ')' are fixed
+    awk -v n="$(sed 's/[0-9][0-9]*$/N/; s/ /_/g' <<<"$name")" '{sub(/.*\) /, ""); print n, $12 + $13}' "$t/stat"
+  done | awk '{a[$1] += $2} END {for (k in a) print k, a[k]}' | sort
+}
+wrk -t"$THREADS" -c"$CONNECTIONS" -d15s -s "$LUA" "$INVOKE" >/dev/null # warm-up
+before="$(ticks)"
+out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$LUA" "$INVOKE")"
+after="$(ticks)"
+requests="$(awk '/ requests in / {print $1}' <<<"$out")"
+echo "$out" | grep -E 'Requests/sec|Non-2xx' || true
+join -a2 -e0 -o 0,1.2,2.2 <(echo "$before") <(echo "$after") | awk -v r="$requests" -v hz="$(getconf CLK_TCK)" \
+  '{us = ($3 - $2) / hz / r * 1e6; total += us; printf "%-32s %7.2f µs/call\n", $1, us} END {printf "%-32s %7.2f µs/call (%d calls)\n", "all matching", total, r}'
