@@ -25,6 +25,7 @@ import io.cuga.tool.http.client.HttpFetcher;
 import io.cuga.api.net.EgressGuard;
 import io.cuga.api.tool.ToolCall;
 import io.cuga.api.tool.ToolException;
+import io.cuga.guardrail.egress.internal.EgressFixture;
 
 /**
  * The tools against real HTTP servers on 127.0.0.1 and 127.0.0.2, under a real egress policy whose allow_cidrs
@@ -44,7 +45,7 @@ class HttpToolTest {
         server = new LoopbackServer("127.0.0.1");
         blocked = new LoopbackServer("127.0.0.2");
         blocked.on("/", (exchange, n) -> text(exchange, 200, "you should not see this"));
-        guard = Egress.guard("schemes", List.of("http"), "allow_domains", List.of("allowed.test", "second.test",
+        guard = EgressFixture.guard("schemes", List.of("http"), "allow_domains", List.of("allowed.test", "second.test",
             "127.0.0.2"), "allow_cidrs", List.of("127.0.0.1/32"));
     }
 
@@ -356,7 +357,7 @@ class HttpToolTest {
             () -> unguarded.invoke(new TestCall("http_get", Map.of("url", server.url("/hello")))));
         assertThat(e.code()).isEqualTo("egress_denied");
         assertThat(e.getMessage()).startsWith("egress denied by rule 'no_egress_guard'");
-        guard = Egress.guard();
+        guard = EgressFixture.guard();
         ToolException empty = getFails(server.url("/hello"));
         assertThat(empty.getMessage()).startsWith("egress denied by rule 'scheme_not_allowed'");
         assertThat(server.totalHits()).isZero();

@@ -30,6 +30,7 @@ import com.sun.net.httpserver.HttpsServer;
 import io.cuga.tool.http.client.HttpFetcher;
 import io.cuga.api.net.EgressGuard;
 import io.cuga.api.tool.ToolException;
+import io.cuga.guardrail.egress.internal.EgressFixture;
 
 /**
  * HTTPS to a pinned address: the client connects to the address egress checked, and still verifies the
@@ -82,7 +83,7 @@ class TlsTest {
             }
         });
         server.start();
-        guard = Egress.guard("allow_domains", List.of("allowed.test", "second.test"), "allow_cidrs",
+        guard = EgressFixture.guard("allow_domains", List.of("allowed.test", "second.test"), "allow_cidrs",
             List.of("127.0.0.1/32"));
     }
 

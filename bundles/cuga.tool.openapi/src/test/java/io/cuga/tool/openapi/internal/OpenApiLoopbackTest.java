@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.cuga.api.net.EgressGuard;
 import io.cuga.api.tool.ToolException;
+import io.cuga.guardrail.egress.internal.EgressFixture;
 
 /**
  * The whole path against a real HTTP service on loopback, under the real egress guardrail: the document is fetched
@@ -34,7 +35,7 @@ class OpenApiLoopbackTest {
     @BeforeEach
     void start() throws Exception {
         server = new ItemsServer();
-        loopback = Egress.guard("schemes", List.of("http"), "allow_cidrs", List.of("127.0.0.0/8"));
+        loopback = EgressFixture.guard("schemes", List.of("http"), "allow_cidrs", List.of("127.0.0.0/8"));
     }
 
     @AfterEach
@@ -110,12 +111,12 @@ class OpenApiLoopbackTest {
 
     @Test
     void egressThatDoesNotAllowTheHostStopsTheFetchAndEveryCall() throws Exception {
-        EgressGuard elsewhere = Egress.guard("schemes", List.of("http", "https"), "allow_cidrs", List.of("10.0.0.0/8"));
+        EgressGuard elsewhere = EgressFixture.guard("schemes", List.of("http", "https"), "allow_cidrs", List.of("10.0.0.0/8"));
         assertThatThrownBy(() -> OpenApiService.load(Configs.of("name", "items", "spec",
             server.base() + "/openapi.json"), dir, dir, elsewhere))
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("spec cannot be fetched: egress denied by rule 'domain_not_allowed'");
-        EgressGuard httpsOnly = Egress.guard("schemes", List.of("https"), "allow_cidrs", List.of("127.0.0.0/8"));
+        EgressGuard httpsOnly = EgressFixture.guard("schemes", List.of("https"), "allow_cidrs", List.of("127.0.0.0/8"));
         Files.copy(OpenApiLoopbackTest.class.getResourceAsStream("/items.json"), dir.resolve("items.json"));
         Map<String, OperationTool> tools = tools(OpenApiService.load(Configs.of("name", "items", "spec", "items.json",
             "base_url", server.base() + "/api"), dir, dir, httpsOnly));

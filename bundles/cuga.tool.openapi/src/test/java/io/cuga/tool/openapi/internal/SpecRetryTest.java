@@ -23,6 +23,7 @@ import org.osgi.framework.launch.Framework;
 
 import io.cuga.api.net.EgressGuard;
 import io.cuga.api.tool.Tool;
+import io.cuga.guardrail.egress.internal.EgressFixture;
 
 /**
  * A service whose spec URL does not answer when the instance activates: it is tried again with backoff and its
@@ -72,7 +73,7 @@ class SpecRetryTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        EgressGuard loopback = Egress.guard("schemes", List.of("http"), "allow_cidrs", List.of("127.0.0.0/8"));
+        EgressGuard loopback = EgressFixture.guard("schemes", List.of("http"), "allow_cidrs", List.of("127.0.0.0/8"));
         service = new OpenApiService(context, Configs.of("name", "items", "spec", "http://127.0.0.1:" + port
             + "/openapi.json", "spec_retry_initial_millis", 50L, "spec_retry_max_millis", 200L), loopback);
         assertThat(tools()).as("nothing answers yet: the activation succeeds without tools").isEmpty();
@@ -106,7 +107,7 @@ class SpecRetryTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        EgressGuard loopback = Egress.guard("schemes", List.of("http"), "allow_cidrs", List.of("127.0.0.0/8"));
+        EgressGuard loopback = EgressFixture.guard("schemes", List.of("http"), "allow_cidrs", List.of("127.0.0.0/8"));
         service = new OpenApiService(context, Configs.of("name", "items", "spec", "http://127.0.0.1:" + port
             + "/openapi.json", "spec_retry_initial_millis", 50L, "spec_retry_max_millis", 100L), loopback);
         service.deactivate();
