@@ -73,6 +73,10 @@ public class McpToolSource {
     /** cuga tool name -> registration, over all servers */
     private final Map<String, Registered> registered = new HashMap<>();
     private String lastText;
+    /** an edit read once and not yet acted on: it is applied when the next poll reads the same text */
+    private String pendingText;
+    /** whether the file has been polled since it was configured: what the first poll reads is acted on at once */
+    private boolean readOnce;
     private String lastProblem;
 
     private record Registered(String server, Map<String, Object> properties, ServiceRegistration<Tool> registration) {
@@ -127,6 +131,8 @@ public class McpToolSource {
         if (!Objects.equals(file, nextFile) || previous == null) {
             file = nextFile;
             lastText = null;
+            pendingText = null;
+            readOnce = false;
             lastProblem = null;
             if (file == null) {
                 LOG.info("No MCP servers file: set {} or servers.file of {}", McpToolConfig.ENV_SERVERS_FILE,
@@ -210,6 +216,15 @@ public class McpToolSource {
         }
     }
 
+    /**
+     * Polls the file once now, on the polling thread, and waits for it.
+     *
+     * @throws Exception if the poll fails or does not end within 30 seconds
+     */
+    void pollNow() throws Exception {
+        scheduler.submit(this::tick).get(30, TimeUnit.SECONDS);
+    }
+
     private void tick() {
         if (file == null) {
             return;
@@ -229,6 +244,8 @@ public class McpToolSource {
     }
 
     private void reload() {
+        boolean first = !readOnce;
+        readOnce = true;
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -241,8 +258,16 @@ public class McpToolSource {
             return;
         }
         if (text.equals(lastText)) {
+            pendingText = null;
             return;
         }
+        if (!first && !text.equals(pendingText)) {
+            // an edit is acted on once two polls in a row read it: a file being rewritten in place (truncated,
+            // then written) is never taken half-written for a file with fewer servers
+            pendingText = text;
+            return;
+        }
+        pendingText = null;
         List<ServerSpec> specs;
         try {
             specs = ServersFile.parse(file.toString(), text, System::getenv);

@@ -110,6 +110,33 @@ class McpToolSourceTest {
     }
 
     @Test
+    void anEditIsActedOnOnlyWhenTwoPollsInARowReadIt() throws Exception {
+        String everything = McpServers.bin("mcp-server-everything").toString();
+        String full = "servers:\n" + stdio("everything", everything, "stdio");
+        Files.writeString(file, full);
+        // no polling of its own: every poll below is one this test makes
+        source = new McpToolSource(context, config(Map.of("servers_file", file.toString(), "poll_millis",
+            3_600_000L)));
+        assertThat(poll(() -> id("everything_echo") != null)).as("the first read is acted on at once").isTrue();
+        Long session = serviceId("everything_echo");
+
+        // caught while being rewritten in place: truncated, a valid file with no server
+        Files.writeString(file, "servers: []\n");
+        source.pollNow();
+        Files.writeString(file, full);
+        source.pollNow();
+        source.pollNow();
+        assertThat(serviceId("everything_echo")).as("the server was never stopped").isEqualTo(session);
+
+        // a real edit: read twice, then acted on
+        Files.writeString(file, "servers: []\n");
+        source.pollNow();
+        assertThat(serviceId("everything_echo")).as("after one poll").isEqualTo(session);
+        source.pollNow();
+        assertThat(poll(() -> id("everything_echo") == null)).as("after the second poll").isTrue();
+    }
+
+    @Test
     void aConfigurationChangeRestartsOnlyTheServersItConcerns() throws Exception {
         String everything = McpServers.bin("mcp-server-everything").toString();
         Files.writeString(file, "servers:\n" + stdio("everything", everything, "stdio"));
