@@ -39,3 +39,13 @@ stop_server() {
 ensure_built() {
   [ -d "$ROOT/features/target/cuga/lib" ] || (cd "$ROOT" && mvn -B -q -DskipTests package)
 }
+
+# start_otlp_sink: a loopback OTLP/HTTP sink (otlp-sink.py) that discards what it gets, and the exporter pointed
+# at it with a 1 s schedule delay; sets OTLP_PID and OTLP_COUNT (a file saying what it received)
+start_otlp_sink() {
+  local port; port="$(free_port)"
+  OTLP_COUNT="$(mktemp)"
+  python3 "$ROOT/ops/bench/otlp-sink.py" "$port" "$OTLP_COUNT" &
+  OTLP_PID=$!
+  export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$port" OTEL_BSP_SCHEDULE_DELAY=1000
+}

@@ -32,32 +32,7 @@ LUA
 SSE_PID=
 OTLP_PID=
 trap '[ -n "$SSE_PID" ] && kill "$SSE_PID" 2>/dev/null; [ -n "$OTLP_PID" ] && kill "$OTLP_PID" 2>/dev/null && rm -f "$OTLP_COUNT"; stop_server; rm -f "$LUA"' EXIT
-if [ -n "${OTLP:-}" ]; then
-  OTLP_PORT="$(free_port)"
-  OTLP_COUNT="$(mktemp)"
-  python3 -c '
-import sys, threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-lock, received = threading.Lock(), [0, 0]
-class Sink(BaseHTTPRequestHandler):
-    def do_POST(self):
-        n = len(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-        with lock:
-            received[0] += 1
-            received[1] += n
-            with open(sys.argv[2], "w") as f:
-                f.write("%d requests, %d bytes\n" % tuple(received))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-    def log_message(self, *args):
-        pass
-ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
-' "$OTLP_PORT" "$OTLP_COUNT" &
-  OTLP_PID=$!
-  export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP_PORT" OTEL_BSP_SCHEDULE_DELAY=1000
-fi
+[ -n "${OTLP:-}" ] && start_otlp_sink
 start_server
 INVOKE="$BASE/api/v1/tools/calculator/invoke"
 

@@ -19,27 +19,9 @@ wrk.body = '{"arguments":{"expression":"2*(3+4)"}}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $BENCH_TOKEN"
 LUA
-SINK_PID=
-trap '[ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null; stop_server; rm -f "$LUA"' EXIT
-if [ -n "${OTLP:-}" ]; then
-  SINK_PORT="$(free_port)"
-  python3 -c '
-import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-class Sink(BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-    def log_message(self, *args):
-        pass
-ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
-' "$SINK_PORT" &
-  SINK_PID=$!
-  export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$SINK_PORT" OTEL_BSP_SCHEDULE_DELAY=1000
-fi
+OTLP_PID=
+trap '[ -n "$OTLP_PID" ] && kill "$OTLP_PID" 2>/dev/null && rm -f "$OTLP_COUNT"; stop_server; rm -f "$LUA"' EXIT
+[ -n "${OTLP:-}" ] && start_otlp_sink
 start_server
 INVOKE="$BASE/api/v1/tools/calculator/invoke"
 ticks() { # thread name (pool numbers folded) and user+system ticks of every matching thread
