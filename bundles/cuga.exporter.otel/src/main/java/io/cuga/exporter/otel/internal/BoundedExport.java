@@ -8,26 +8,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
-import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.ReadWriteSpan;
-import io.opentelemetry.sdk.trace.ReadableSpan;
-import io.opentelemetry.sdk.trace.SpanProcessor;
-import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 
 /**
- * Batches finished spans in a bounded queue and hands them to the exporter, one request at a time: a span that
- * does not fit is dropped and counted, never waited for, so a slow or dead collector costs only spans. A batch
- * goes out when it is full, and otherwise at the latest one schedule delay after the oldest span arrived
- * ({@link #tick()}, called by the exporter's one scheduler thread).
+ * Batches finished spans (each a whole OTLP {@code Span} message) in a bounded queue and hands them to the
+ * sender, one request at a time: a span that does not fit is dropped and counted, never waited for, so a slow or
+ * dead collector costs only spans. A batch goes out when it is full, and otherwise at the latest one schedule
+ * delay after the oldest span arrived ({@link #tick()}, called by the exporter's one scheduler thread).
  */
-final class BoundedExport implements SpanProcessor {
+final class BoundedExport {
 
-    private final SpanExporter exporter;
+    private final Function<List<byte[]>, CompletableResultCode> exporter;
     private final Executor executor;
-    private final ArrayBlockingQueue<SpanData> queue;
+    private final ArrayBlockingQueue<byte[]> queue;
     private final int batchSize;
     private final AtomicBoolean exporting = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
@@ -36,44 +31,32 @@ final class BoundedExport implements SpanProcessor {
     private final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
 
     /**
-     * @param exporter where batches go
+     * @param exporter sends a batch of spans as one request
      * @param executor where an export starts (the exporter's scheduler)
      * @param queueSize most spans waiting
      * @param batchSize most spans in one request
      */
-    BoundedExport(SpanExporter exporter, Executor executor, int queueSize, int batchSize) {
+    BoundedExport(Function<List<byte[]>, CompletableResultCode> exporter, Executor executor, int queueSize,
+        int batchSize) {
         this.exporter = exporter;
         this.executor = executor;
         this.queue = new ArrayBlockingQueue<>(queueSize);
         this.batchSize = batchSize;
     }
 
-    @Override
-    public void onStart(Context parentContext, ReadWriteSpan span) {
-    }
-
-    @Override
-    public boolean isStartRequired() {
-        return false;
-    }
-
-    @Override
-    public void onEnd(ReadableSpan span) {
-        if (!span.getSpanContext().isSampled()) {
-            return;
-        }
-        if (!queue.offer(span.toSpanData())) {
+    /**
+     * Queues a finished span, or drops and counts it when the queue is full; never waits.
+     *
+     * @param span a whole OTLP {@code Span} message
+     */
+    void add(byte[] span) {
+        if (!queue.offer(span)) {
             dropped.incrementAndGet();
             return;
         }
         if (queue.size() >= batchSize) {
             startExport();
         }
-    }
-
-    @Override
-    public boolean isEndRequired() {
-        return true;
     }
 
     /** Exports what waits, if nothing is being exported: the schedule delay passed. */
@@ -95,7 +78,7 @@ final class BoundedExport implements SpanProcessor {
 
     /** One request; when it ends, the next one starts if a full batch waits. */
     private void exportBatch() {
-        List<SpanData> batch = new ArrayList<>(Math.min(batchSize, queue.size()));
+        List<byte[]> batch = new ArrayList<>(Math.min(batchSize, queue.size()));
         queue.drainTo(batch, batchSize);
         if (batch.isEmpty()) {
             exporting.set(false);
@@ -103,7 +86,7 @@ final class BoundedExport implements SpanProcessor {
         }
         CompletableResultCode result;
         try {
-            result = exporter.export(batch);
+            result = exporter.apply(batch);
         } catch (RuntimeException e) {
             result = CompletableResultCode.ofExceptionalFailure(e);
         }
@@ -130,11 +113,11 @@ final class BoundedExport implements SpanProcessor {
     void drain(long timeoutMillis) {
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (!queue.isEmpty() && System.nanoTime() < end) {
-            List<SpanData> batch = new ArrayList<>(batchSize);
+            List<byte[]> batch = new ArrayList<>(batchSize);
             queue.drainTo(batch, batchSize);
             CompletableResultCode result;
             try {
-                result = exporter.export(batch);
+                result = exporter.apply(batch);
             } catch (RuntimeException e) {
                 result = CompletableResultCode.ofExceptionalFailure(e);
             }
@@ -148,17 +131,6 @@ final class BoundedExport implements SpanProcessor {
         }
         dropped.addAndGet(queue.size());
         queue.clear();
-    }
-
-    @Override
-    public CompletableResultCode shutdown() {
-        return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode forceFlush() {
-        tick();
-        return CompletableResultCode.ofSuccess();
     }
 
     long dropped() {

@@ -54,11 +54,10 @@ public class OtelExporter implements EventSink {
         this.pipeline = start(Settings.resolve(config, System.getenv()), version);
     }
 
-    /** For tests: a pipeline on the given settings (and exporter) without a framework. */
-    OtelExporter(Settings settings, io.opentelemetry.sdk.trace.export.SpanExporter exporter) {
+    /** For tests: a pipeline on the given settings without a framework. */
+    OtelExporter(Settings settings) {
         this.version = "0.0.0";
-        this.pipeline = settings.enabled()
-            ? new Pipeline(settings, new TracePipeline(settings, version, exporter)) : null;
+        this.pipeline = settings.enabled() ? new Pipeline(settings, new TracePipeline(settings, version)) : null;
     }
 
     @Modified

@@ -165,7 +165,7 @@ final class SpanMapper {
         String parent = SpanIds.isSpanId(a.get("parentSpanId")) ? (String) a.get("parentSpanId") : null;
         String name = chat ? (model.isEmpty() ? "chat" : "chat " + model) : "execute_tool " + tool;
         return new SpanSpec(name, traceId, spanId, parent, start, end, attributes.build(), error,
-            errorType, List.copyOf(children));
+            errorType, List.copyOf(children), null);
     }
 
     private SpanSpec guardrail(String traceId, String parentId, String callId, long callStart, long callEnd,
@@ -180,13 +180,13 @@ final class SpanMapper {
         GuardrailShape shape = shape(name, text(decision.get("verdict")), text(decision.get("rule")),
             text(decision.get("reason")));
         return new SpanSpec(shape.spanName, traceId, SpanIds.ofGuardrail(callId, name), parentId, start, end,
-            shape.attributes, shape.deny, shape.statusMessage, List.of());
+            shape.attributes, shape.deny, shape.statusMessage, List.of(), shape.encoded);
     }
 
     /**
      * The name, attributes and status of an {@code apply_guardrail} span, which depend on the decision only: a
-     * call's guardrails decide alike call after call, so each distinct decision is built (and its attributes
-     * sorted) once and shared, instead of once per guardrail per call.
+     * call's guardrails decide alike call after call, so each distinct decision is built (its attributes sorted,
+     * and the three written in OTLP protobuf) once and shared, instead of once per guardrail per call.
      */
     private GuardrailShape shape(String name, String rawVerdict, String rule, String reason) {
         DecisionKey key = new DecisionKey(name, rawVerdict, rule, reason);
@@ -207,7 +207,10 @@ final class SpanMapper {
         if (deny) {
             attributes.put(ERROR_TYPE, rule.isEmpty() ? "denied" : rule);
         }
-        shape = new GuardrailShape("apply_guardrail " + name, attributes.build(), deny, deny ? reason : "");
+        String spanName = "apply_guardrail " + name;
+        Attributes built = attributes.build();
+        String status = deny ? reason : "";
+        shape = new GuardrailShape(spanName, built, deny, status, OtlpProto.sharedPart(spanName, built, deny, status));
         if (shapes.size() >= MAX_SHAPES) {
             shapes.clear(); // reasons that differ call by call must not grow it without bound
         }
@@ -218,7 +221,8 @@ final class SpanMapper {
     private record DecisionKey(String name, String verdict, String rule, String reason) {
     }
 
-    private record GuardrailShape(String spanName, Attributes attributes, boolean deny, String statusMessage) {
+    private record GuardrailShape(String spanName, Attributes attributes, boolean deny, String statusMessage,
+        byte[] encoded) {
     }
 
     private SpanSpec agentTask(Event event) {
@@ -249,7 +253,7 @@ final class SpanMapper {
         }
         String parent = SpanIds.isSpanId(a.get("parentSpanId")) ? (String) a.get("parentSpanId") : null;
         return new SpanSpec("invoke_agent " + agent, event.traceId(), spanId, parent, start, end, attributes.build(),
-            error, errorType, List.of());
+            error, errorType, List.of(), null);
     }
 
     /** The start of what an event reports: its {@code startedAt} attribute, else its time less its duration. */

@@ -17,7 +17,10 @@ import io.opentelemetry.api.common.Attributes;
  * @param error whether its status is ERROR
  * @param statusMessage the status description of an error, or an empty string
  * @param children spans whose parent this one is
+ * @param shared the name, attributes and status already in OTLP protobuf ({@link OtlpProto#sharedPart}), for a span
+ *     that shares them with many others, or null
  */
 record SpanSpec(String name, String traceId, String spanId, String parentSpanId, long startEpochNanos,
-    long endEpochNanos, Attributes attributes, boolean error, String statusMessage, List<SpanSpec> children) {
+    long endEpochNanos, Attributes attributes, boolean error, String statusMessage, List<SpanSpec> children,
+    byte[] shared) {
 }

@@ -83,7 +83,7 @@ class OtelExporterTest {
     @Test
     void callsBehindTheRealPublisherReachTheCollectorAsSpansWithSecretsRedacted() throws Exception {
         try (OtlpReceiver receiver = new OtlpReceiver(); RealBus bus = new RealBus()) {
-            OtelExporter exporter = new OtelExporter(settings(receiver, Map.of("capture_content", true)), null);
+            OtelExporter exporter = new OtelExporter(settings(receiver, Map.of("capture_content", true)));
             bus.add(exporter, OtelExporter.NAME);
             Map<String, Object> arguments = new LinkedHashMap<>();
             arguments.put("expression", "6*7");
@@ -128,7 +128,7 @@ class OtelExporterTest {
     @Test
     void aDeniedCallIsAnErrorSpan() throws Exception {
         try (OtlpReceiver receiver = new OtlpReceiver()) {
-            OtelExporter exporter = new OtelExporter(settings(receiver, Map.of()), null);
+            OtelExporter exporter = new OtelExporter(settings(receiver, Map.of()));
             exporter.accept(call("1af7651916cd43dd8448eb211c80319c", "tool.call.error", Map.of("expression", "1")));
             assertThat(await(() -> receiver.spans.size() >= 3)).isTrue();
             Span tool = receiver.spans.stream().filter(s -> s.getName().startsWith("execute_tool")).findFirst()
@@ -147,7 +147,7 @@ class OtelExporterTest {
         try (OtlpReceiver receiver = new OtlpReceiver()) {
             receiver.hold = new CountDownLatch(1);
             OtelExporter exporter = new OtelExporter(settings(receiver, Map.of("max_queue_size", 6,
-                "max_export_batch_size", 3)), null);
+                "max_export_batch_size", 3)));
             List<Event> published = new CopyOnWriteArrayList<>();
             exporter.events = published::add;
             // the first batch goes out and hangs in the collector; the queue fills; the rest is dropped
@@ -174,8 +174,26 @@ class OtelExporterTest {
     }
 
     @Test
+    void theSamplerDecidesForACallAndItsGuardrailsAlike() throws Exception {
+        try (OtlpReceiver receiver = new OtlpReceiver()) {
+            OtelExporter off = new OtelExporter(settings(receiver, Map.of("traces_sampler", "always_off")));
+            off.accept(call("4af7651916cd43dd8448eb211c80319c", "tool.call.complete", Map.of()));
+            OtelExporter on = new OtelExporter(settings(receiver, Map.of("traces_sampler", "traceidratio",
+                "traces_sampler_arg", "1.0")));
+            on.accept(call("5af7651916cd43dd8448eb211c80319c", "tool.call.complete", Map.of()));
+            assertThat(await(() -> receiver.spans.size() >= 3)).isTrue();
+            Thread.sleep(300); // several schedule delays: the sampled-out call never comes
+            assertThat(receiver.spans).hasSize(3).allMatch(s -> hex(s.getTraceId()).equals(TRACE));
+            assertThat(receiver.spans.stream().filter(s -> s.getName().startsWith("execute_tool")).map(s -> attribute(s,
+                "gen_ai.tool.call.id"))).containsExactly("5af7651916cd43dd8448eb211c80319c");
+            off.deactivate();
+            on.deactivate();
+        }
+    }
+
+    @Test
     void withoutAnEndpointItIdles() {
-        OtelExporter exporter = new OtelExporter(Settings.resolve(Configs.defaults(OtelConfig.class), Map.of()), null);
+        OtelExporter exporter = new OtelExporter(Settings.resolve(Configs.defaults(OtelConfig.class), Map.of()));
         exporter.accept(call("3af7651916cd43dd8448eb211c80319c", "tool.call.complete", Map.of()));
         assertThat(exporter.batches()).isNull();
         exporter.deactivate();
