@@ -49,3 +49,21 @@ start_otlp_sink() {
   OTLP_PID=$!
   export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$port" OTEL_BSP_SCHEDULE_DELAY=1000
 }
+
+# thread_ticks PID [PATTERN]: user + system clock ticks of each thread of PID whose name matches PATTERN (all when
+# none), summed by name with pool numbers folded (qtp123-45 -> qtpN-N), one "name ticks" line each, sorted
+thread_ticks() {
+  local pid="$1" pattern="${2:-.}"
+  for t in /proc/"$pid"/task/*; do
+    local name; name="$(cat "$t/comm" 2>/dev/null)" || continue
+    grep -Eq "$pattern" <<<"$name" || continue
+    # comm may hold spaces: the fields after the ')' are fixed
+    awk -v n="$(sed 's/[0-9][0-9]*/N/g; s/ /_/g' <<<"$name")" '{sub(/.*\) /, ""); print n, $12 + $13}' "$t/stat"
+  done | awk '{a[$1] += $2} END {for (k in a) print k, a[k]}' | sort
+}
+
+# per_call BEFORE AFTER REQUESTS: "name µs/call" for each thread group, from two thread_ticks outputs
+per_call() {
+  join -a2 -e0 -o 0,1.2,2.2 <(echo "$1") <(echo "$2") | awk -v r="$3" -v hz="$(getconf CLK_TCK)" \
+    '{printf "%s %.2f\n", $1, ($3 - $2) / hz / r * 1e6}'
+}

@@ -5,8 +5,10 @@
 # the bundles are stopped and started again through the Web Console between runs, as an operator would remove
 # and reinstall exporters at run time, and the order of the three states changes every round, so a machine that
 # gets busier or quieter during the run hurts them alike. Besides requests/s it reports the server's own CPU time
-# per call (user + system, from /proc), which other load on the machine disturbs less. Prints the medians.
+# per call (user + system, from /proc), which other load on the machine disturbs less, and that CPU by thread group
+# where the states differ (what each exporter thread costs, and what the request threads and GC pay). Prints medians.
 #   ops/bench/observability-overhead.sh [rounds=5] [seconds=15] [connections=32] [threads=2]
+# SETTLE=N: seconds of unmeasured calls after each state change (default 5), for the JIT.
 # OTLP=1 also makes the OpenTelemetry exporter (cuga.exporter.otel, stopped and started with the others) send
 # every call's spans to a sink on loopback that accepts OTLP/HTTP requests and discards them; without it that
 # exporter is installed but idle (no endpoint).
@@ -56,29 +58,37 @@ set_observability() { # start|stop
   echo "observability bundles did not $1" >&2; exit 1
 }
 
-measure() { # -> "requests/s cpu_us_per_call p50 p99"
-  local ticks0 ticks1 out requests
+measure() { # STATE -> "requests/s cpu_us_per_call p50 p99"; each thread group's µs/call into $WORK/threads.STATE
+  local ticks0 ticks1 out requests threads0 threads1
+  threads0="$(thread_ticks "$SERVER_PID")"
   ticks0="$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")"
   out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$LUA" "$INVOKE")"
   ticks1="$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")"
+  threads1="$(thread_ticks "$SERVER_PID")"
   grep -q '^non2xx=0$' <<<"$out" || { echo "$out" >&2; echo "non-2xx responses" >&2; exit 1; }
   requests="$(awk '/ requests in / {print $1}' <<<"$out")"
+  per_call "$threads0" "$threads1" "$requests" >>"$WORK/threads.$1"
   echo "$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")" \
     "$(awk -v t=$((ticks1 - ticks0)) -v r="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / hz / r * 1e6}')" \
     "$(grep '^p50_ms' <<<"$out")"
 }
 
+# after the bundles stopped or started, the JIT compiles the paths that changed (the exporters' classes are new
+# ones): a few seconds of calls, not measured, so that no state is charged for it
+settle() { wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SETTLE:-5}s" -s "$LUA" "$INVOKE" >/dev/null; }
+
 declare -A rps cpu
 state() { # none|obs|sse
   local r
   case "$1" in
-    none) set_observability stop; r="$(measure)" ;;
-    obs) set_observability start; r="$(measure)" ;;
+    none) set_observability stop; settle; r="$(measure none)" ;;
+    obs) set_observability start; settle; r="$(measure obs)" ;;
     sse)
       set_observability start
+      settle
       curl -sN -H "Authorization: Bearer $BENCH_TOKEN-admin" "$BASE/api/v1/events" >"$WORK/events.sse" &
       SSE_PID=$!
-      r="$(measure)"
+      r="$(measure sse)"
       kill "$SSE_PID" 2>/dev/null || true; wait "$SSE_PID" 2>/dev/null || true; SSE_PID=
       grep -q '^event: tool.call.complete' "$WORK/events.sse" || { echo "no events streamed" >&2; exit 1; }
       rm -f "$WORK/events.sse"
@@ -98,12 +108,18 @@ for round in $(seq 1 "$ROUNDS"); do
   for s in ${orders[$(( (round - 1) % 3 ))]}; do state "$s"; done
 done
 
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+median() { tr ' ' '\n' <<<"$1" | awk 'NF' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
 n="$(median "${rps[none]}")"; o="$(median "${rps[obs]}")"; s="$(median "${rps[sse]}")"
 cn="$(median "${cpu[none]}")"; co="$(median "${cpu[obs]}")"; cs="$(median "${cpu[sse]}")"
 echo "requests/s: without=$n with=$o with+sse_client=$s ratio=$(ratio "$o" "$n") ratio_sse=$(ratio "$s" "$n")"
 echo "server CPU µs/call: without=$cn with=$co with+sse_client=$cs without/with=$(ratio "$cn" "$co")" \
   "without/with+sse=$(ratio "$cn" "$cs")"
+echo "server CPU µs/call by thread group (median of the rounds), where without and with differ by 0.5 or more:"
+for g in $(cat "$WORK"/threads.* | awk '{print $1}' | sort -u); do
+  tn="$(median "$(awk -v g="$g" '$1 == g {print $2}' "$WORK/threads.none" | tr '\n' ' ')")"
+  to="$(median "$(awk -v g="$g" '$1 == g {print $2}' "$WORK/threads.obs" | tr '\n' ' ')")"
+  awk -v g="$g" -v n="${tn:-0}" -v o="${to:-0}" 'BEGIN {d = o - n; if (d >= 0.5 || d <= -0.5) printf "  %-24s without=%7.2f with=%7.2f (%+.2f)\n", g, n, o, d}'
+done
 [ -n "${OTLP:-}" ] && echo "OTLP sink received: $(cat "$OTLP_COUNT" 2>/dev/null || echo nothing)"
 echo "(median of $ROUNDS rounds, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, java $(java -version 2>&1 | head -1))"

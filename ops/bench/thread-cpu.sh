@@ -24,19 +24,11 @@ trap '[ -n "$OTLP_PID" ] && kill "$OTLP_PID" 2>/dev/null && rm -f "$OTLP_COUNT";
 [ -n "${OTLP:-}" ] && start_otlp_sink
 start_server
 INVOKE="$BASE/api/v1/tools/calculator/invoke"
-ticks() { # thread name (pool numbers folded) and user+system ticks of every matching thread
-  for t in /proc/"$SERVER_PID"/task/*; do
-    local name; name="$(cat "$t/comm" 2>/dev/null)" || continue
-    grep -Eq "$PATTERN" <<<"$name" || continue
-    # comm may hold spaces: the fields after the ')' are fixed
-    awk -v n="$(sed 's/[0-9][0-9]*$/N/; s/ /_/g' <<<"$name")" '{sub(/.*\) /, ""); print n, $12 + $13}' "$t/stat"
-  done | awk '{a[$1] += $2} END {for (k in a) print k, a[k]}' | sort
-}
 wrk -t"$THREADS" -c"$CONNECTIONS" -d15s -s "$LUA" "$INVOKE" >/dev/null # warm-up
-before="$(ticks)"
+before="$(thread_ticks "$SERVER_PID" "$PATTERN")"
 out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$LUA" "$INVOKE")"
-after="$(ticks)"
+after="$(thread_ticks "$SERVER_PID" "$PATTERN")"
 requests="$(awk '/ requests in / {print $1}' <<<"$out")"
 echo "$out" | grep -E 'Requests/sec|Non-2xx' || true
-join -a2 -e0 -o 0,1.2,2.2 <(echo "$before") <(echo "$after") | awk -v r="$requests" -v hz="$(getconf CLK_TCK)" \
-  '{us = ($3 - $2) / hz / r * 1e6; total += us; printf "%-32s %7.2f µs/call\n", $1, us} END {printf "%-32s %7.2f µs/call (%d calls)\n", "all matching", total, r}'
+per_call "$before" "$after" "$requests" | awk -v r="$requests" \
+  '{total += $2; printf "%-32s %7.2f µs/call\n", $1, $2} END {printf "%-32s %7.2f µs/call (%d calls)\n", "all matching", total, r}'

@@ -61,12 +61,12 @@ public @interface OtelConfig {
 
     @AttributeDefinition(name = "Queue size",
         description = "Most finished spans waiting for export; more are dropped and counted "
-            + "(cuga_exporter_dropped_events_total{sink=\"otel.spans\"}). 0: OTEL_BSP_MAX_QUEUE_SIZE, then 2048.",
+            + "(cuga_exporter_dropped_events_total{sink=\"otel.spans\"}). 0: OTEL_BSP_MAX_QUEUE_SIZE, then 8192.",
         min = "0")
     int max_queue_size() default 0;
 
     @AttributeDefinition(name = "Batch size",
-        description = "Most spans in one export request. 0: OTEL_BSP_MAX_EXPORT_BATCH_SIZE, then 512.", min = "0")
+        description = "Most spans in one export request. 0: OTEL_BSP_MAX_EXPORT_BATCH_SIZE, then 2048.", min = "0")
     int max_export_batch_size() default 0;
 
     @AttributeDefinition(name = "Schedule delay (ms)",

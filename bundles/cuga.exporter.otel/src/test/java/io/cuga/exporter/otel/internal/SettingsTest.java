@@ -41,8 +41,8 @@ class SettingsTest {
         assertThat(s.scheduleDelayMillis()).isEqualTo(200);
         assertThat(s.timeoutMillis()).isEqualTo(3000);
         assertThat(s.compression()).isEqualTo("gzip");
-        assertThat(s.maxQueueSize()).isEqualTo(2048);
-        assertThat(s.maxBatchSize()).isEqualTo(512);
+        assertThat(s.maxQueueSize()).isEqualTo(8192);
+        assertThat(s.maxBatchSize()).isEqualTo(2048);
         assertThat(s.captureContent()).isFalse();
     }
 
