@@ -179,7 +179,7 @@ public class DispatcherImpl implements Dispatcher {
      * it took (offset from the call's start); the call's content only when configured.
      */
     private void traceAttributes(CallAudit record, CallOutcome outcome, Map<String, Object> attributes) {
-        attributes.put("startedAt", record.startedAt.toString());
+        attributes.put("startedAt", IsoInstant.format(record.startedAt));
         String parent = record.request.parentSpanId();
         if (Ids.validSpanId(parent)) {
             attributes.put("parentSpanId", parent);
@@ -196,16 +196,10 @@ public class DispatcherImpl implements Dispatcher {
             List<Map<String, Object>> guardrails = new java.util.ArrayList<>(chain.decisions.size());
             for (int i = 0; i < chain.decisions.size(); i++) {
                 Decision d = chain.decisions.get(i);
-                Map<String, Object> g = new LinkedHashMap<>(8);
-                g.put("guardrail", d.guardrail());
-                g.put("verdict", d.verdict().name());
-                g.put("rule", d.rule());
-                g.put("reason", d.reason());
-                if (i < chain.startNanos.length) {
-                    g.put("offsetNanos", Math.max(0, chain.startNanos[i] - record.startNanos));
-                    g.put("durationNanos", chain.durationNanos[i]);
-                }
-                guardrails.add(g);
+                boolean timed = i < chain.startNanos.length;
+                guardrails.add(new DecisionAttributes(d.guardrail(), d.verdict().name(), d.rule(), d.reason(),
+                    timed ? Math.max(0, chain.startNanos[i] - record.startNanos) : null,
+                    timed ? chain.durationNanos[i] : null));
             }
             attributes.put("guardrails", guardrails);
         }
