@@ -113,6 +113,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
 n="$(median "${rps[none]}")"; o="$(median "${rps[obs]}")"; s="$(median "${rps[sse]}")"
 cn="$(median "${cpu[none]}")"; co="$(median "${cpu[obs]}")"; cs="$(median "${cpu[sse]}")"
 echo "requests/s: without=$n with=$o with+sse_client=$s ratio=$(ratio "$o" "$n") ratio_sse=$(ratio "$s" "$n")"
+paired() { # the with/without ratio of each round (its states ran back to back), then their median
+  local r; r="$(paste <(tr ' ' '\n' <<<"$1" | awk 'NF') <(tr ' ' '\n' <<<"$2" | awk 'NF') | awk '{printf "%.3f ", $2 / $1}')"
+  echo "$r-> median $(median "$r")"
+}
+echo "requests/s with/without by round: $(paired "${rps[none]}" "${rps[obs]}")"
 echo "server CPU µs/call: without=$cn with=$co with+sse_client=$cs without/with=$(ratio "$cn" "$co")" \
   "without/with+sse=$(ratio "$cn" "$cs")"
 echo "server CPU µs/call by thread group (median of the rounds), where without and with differ by 0.5 or more:"
