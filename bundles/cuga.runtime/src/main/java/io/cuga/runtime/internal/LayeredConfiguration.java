@@ -46,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * Lays the configuration layers above the {@code .cfg} files (cuga.toml, cuga.yaml, .env, environment, --set;
  * docs/configuration.md) over each PID's ConfigAdmin configuration, as a ConfigurationPlugin: components get the
  * merged values through their typed configuration as usual, while FileInstall keeps owning the {@code .cfg} files.
- * The files are polled; on a change the layers are re-resolved and each PID whose values changed is updated, so
- * its component is reconfigured without a restart. The environment and --set (framework property
+ * The files are polled; on a change (seen by two polls in a row, so a file is not read while it is being
+ * written) the layers are re-resolved and each PID whose values changed is updated, so its component is
+ * reconfigured without a restart. The environment and --set (framework property
  * {@code cuga.config.set}) stay as the process started with them. An edit with problems (unknown key, wrong
  * type) is refused under strict configuration: logged with its source, the previous values stay.
  *
@@ -80,6 +81,8 @@ public final class LayeredConfiguration implements ConfigurationPlugin, Configur
     private final ScheduledExecutorService poller;
     private volatile Map<String, Map<String, Object>> overlay = Map.of();
     private volatile List<String> stamps = List.of();
+    /** stamps seen once and not yet acted on: the poller thread's only */
+    private List<String> pending;
     private volatile Schema schema = new Schema();
     /** Per PID, the last .cfg-delivered properties that passed the check (before the overlay). */
     private final Map<String, Map<String, Object>> lastGood = new ConcurrentHashMap<>();
@@ -263,7 +266,14 @@ public final class LayeredConfiguration implements ConfigurationPlugin, Configur
     private void poll() {
         try {
             List<String> now = stamps();
-            if (!now.equals(stamps)) {
+            if (now.equals(stamps)) {
+                pending = null;
+            } else if (!now.equals(pending)) {
+                // a change is acted on once two polls in a row see it: a file being rewritten in place
+                // (truncated, then written) is never read half-written as a file with fewer keys
+                pending = now;
+            } else {
+                pending = null;
                 stamps = now;
                 refresh(false);
             }
@@ -281,7 +291,7 @@ public final class LayeredConfiguration implements ConfigurationPlugin, Configur
         files.add(cwd.resolve(Resolver.DOTENV_FILE));
         for (Path f : files) {
             try {
-                s.add(f + ":" + Files.size(f) + ":" + Files.getLastModifiedTime(f).toMillis());
+                s.add(f + ":" + Files.size(f) + ":" + Files.getLastModifiedTime(f).to(TimeUnit.NANOSECONDS));
             } catch (IOException e) {
                 s.add(f + ":-");
             }
