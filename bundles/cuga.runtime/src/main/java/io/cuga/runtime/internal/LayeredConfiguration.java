@@ -263,6 +263,20 @@ public final class LayeredConfiguration implements ConfigurationPlugin, Configur
         }
     }
 
+    /**
+     * Polls the files once now, on the polling thread, and waits for it (tests).
+     *
+     * @throws Exception when the poll fails or does not end within 30 seconds
+     */
+    void pollNow() throws Exception {
+        poller.submit(this::poll).get(30, TimeUnit.SECONDS);
+    }
+
+    /** @return the values the layers above the .cfg files give now, by PID (tests) */
+    Map<String, Map<String, Object>> overlay() {
+        return overlay;
+    }
+
     private void poll() {
         try {
             List<String> now = stamps();
