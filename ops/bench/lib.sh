@@ -67,3 +67,24 @@ per_call() {
   join -a2 -e0 -o 0,1.2,2.2 <(echo "$1") <(echo "$2") | awk -v r="$3" -v hz="$(getconf CLK_TCK)" \
     '{printf "%s %.2f\n", $1, ($3 - $2) / hz / r * 1e6}'
 }
+
+# wrk_lua [BODY] [EXTRA_LUA]: a wrk script POSTing BODY (default: a guarded calculator call's arguments) as JSON
+# with the bench agent's bearer token, EXTRA_LUA after the headers; at the end it prints non2xx=N and
+# p50_ms=X p99_ms=Y. Prints the script's path (a temporary file).
+wrk_lua() {
+  local f body='{"arguments":{"expression":"2*(3+4)"}}'
+  [ -n "${1:-}" ] && body="$1"
+  f="$(mktemp --suffix=.lua)"
+  cat >"$f" <<LUA
+wrk.method = "POST"
+wrk.body = '$body'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $BENCH_TOKEN"
+${2:-}
+done = function(summary, latency, requests)
+  io.write(string.format("non2xx=%d\n", summary.errors.status))
+  io.write(string.format("p50_ms=%.3f p99_ms=%.3f\n", latency:percentile(50)/1000, latency:percentile(99)/1000))
+end
+LUA
+  echo "$f"
+}

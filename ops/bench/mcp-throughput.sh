@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.sh"
 DURATION="${1:-20}"; CONNECTIONS="${2:-32}"; THREADS="${3:-2}"
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
 ensure_built
-trap 'stop_server' EXIT
+trap 'stop_server; rm -f "${MCP_LUA:-}" "${REST_LUA:-}"' EXIT
 start_server
 PROTOCOL="2025-06-18"
 ACCEPT="application/json, text/event-stream"
@@ -30,25 +30,10 @@ ONE="$(curl -fsS -X POST "$BASE/mcp" -H "Authorization: Bearer $BENCH_TOKEN" -H 
   -H "Accept: $ACCEPT" -H "Mcp-Session-Id: $SESSION" -H "MCP-Protocol-Version: $PROTOCOL" -d "$CALL")"
 grep -q '"isError":false' <<<"$ONE" && grep -q '14' <<<"$ONE" || { echo "unexpected tools/call answer: $ONE" >&2; exit 1; }
 
-lua() { # body, extra headers -> script path
-  local f; f="$(mktemp --suffix=.lua)"
-  cat >"$f" <<LUA
-wrk.method = "POST"
-wrk.body = '$1'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $BENCH_TOKEN"
-$2
-done = function(summary, latency, requests)
-  io.write(string.format("non2xx=%d\n", summary.errors.status))
-  io.write(string.format("p50_ms=%.3f p99_ms=%.3f\n", latency:percentile(50)/1000, latency:percentile(99)/1000))
-end
-LUA
-  echo "$f"
-}
-MCP_LUA="$(lua "$CALL" "wrk.headers[\"Accept\"] = \"$ACCEPT\"
+MCP_LUA="$(wrk_lua "$CALL" "wrk.headers[\"Accept\"] = \"$ACCEPT\"
 wrk.headers[\"Mcp-Session-Id\"] = \"$SESSION\"
 wrk.headers[\"MCP-Protocol-Version\"] = \"$PROTOCOL\"")"
-REST_LUA="$(lua '{"arguments":{"expression":"2*(3+4)"}}' "")"
+REST_LUA="$(wrk_lua)"
 
 run() { # url script -> prints "requests/s p50 p99"
   local out

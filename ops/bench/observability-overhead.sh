@@ -20,17 +20,7 @@ command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1
 ensure_built
 [ -f "$ROOT/features/target/cuga/features/observability.json" ] || { echo "no observability feature" >&2; exit 1; }
 
-LUA="$(mktemp --suffix=.lua)"
-cat >"$LUA" <<LUA
-wrk.method = "POST"
-wrk.body = '{"arguments":{"expression":"2*(3+4)"}}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $BENCH_TOKEN"
-done = function(summary, latency, requests)
-  io.write(string.format("non2xx=%d\n", summary.errors.status))
-  io.write(string.format("p50_ms=%.3f p99_ms=%.3f\n", latency:percentile(50)/1000, latency:percentile(99)/1000))
-end
-LUA
+LUA="$(wrk_lua)"
 SSE_PID=
 OTLP_PID=
 trap '[ -n "$SSE_PID" ] && kill "$SSE_PID" 2>/dev/null; [ -n "$OTLP_PID" ] && kill "$OTLP_PID" 2>/dev/null && rm -f "$OTLP_COUNT"; stop_server; rm -f "$LUA"' EXIT

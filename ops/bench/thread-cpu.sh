@@ -12,13 +12,7 @@ source "$(dirname "$0")/lib.sh"
 DURATION="${1:-20}"; PATTERN="${2:-cuga-events-|cuga-otel|HttpClient}"; CONNECTIONS="${3:-32}"; THREADS="${4:-2}"
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
 ensure_built
-LUA="$(mktemp --suffix=.lua)"
-cat >"$LUA" <<LUA
-wrk.method = "POST"
-wrk.body = '{"arguments":{"expression":"2*(3+4)"}}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $BENCH_TOKEN"
-LUA
+LUA="$(wrk_lua)"
 OTLP_PID=
 trap '[ -n "$OTLP_PID" ] && kill "$OTLP_PID" 2>/dev/null && rm -f "$OTLP_COUNT"; stop_server; rm -f "$LUA"' EXIT
 [ -n "${OTLP:-}" ] && start_otlp_sink

@@ -10,24 +10,14 @@ command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1
 ensure_built
 BENCH_CFG="$(mktemp -d)/cuga.http.bench.cfg"
 echo "benchmark.bare.servlet = true" >"$BENCH_CFG"
-trap 'stop_server' EXIT
+trap 'stop_server; rm -f "${LUA:-}"' EXIT
 start_server "$BENCH_CFG"
 for _ in $(seq 1 100); do
   [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{}' "$BASE/bench/bare")" = 200 ] && break
   sleep 0.1
 done
 
-LUA="$(mktemp --suffix=.lua)"
-cat >"$LUA" <<LUA
-wrk.method = "POST"
-wrk.body = '{"arguments":{"expression":"2*(3+4)"}}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $BENCH_TOKEN"
-done = function(summary, latency, requests)
-  io.write(string.format("non2xx=%d\n", summary.errors.status))
-  io.write(string.format("p50_ms=%.3f p99_ms=%.3f\n", latency:percentile(50)/1000, latency:percentile(99)/1000))
-end
-LUA
+LUA="$(wrk_lua)"
 
 run() { # url -> prints requests/s
   local out

@@ -16,8 +16,8 @@ final class DecisionAttributes extends AbstractMap<String, Object> {
 
     private static final String[] KEYS = {"guardrail", "verdict", "rule", "reason", "offsetNanos", "durationNanos"};
 
+    /** the values of the first {@code values.length} keys */
     private final Object[] values;
-    private final int size;
 
     /**
      * @param guardrail the guardrail's name
@@ -32,37 +32,31 @@ final class DecisionAttributes extends AbstractMap<String, Object> {
         boolean timed = offsetNanos != null && durationNanos != null;
         this.values = timed ? new Object[] {guardrail, verdict, rule, reason, offsetNanos, durationNanos}
             : new Object[] {guardrail, verdict, rule, reason};
-        this.size = values.length;
     }
 
     @Override
     public Object get(Object key) {
-        for (int i = 0; i < size; i++) {
-            if (KEYS[i] == key) {
-                return values[i];
-            }
-        }
-        for (int i = 0; i < size; i++) {
-            if (KEYS[i].equals(key)) {
-                return values[i];
-            }
-        }
-        return null;
+        int i = indexOf(key);
+        return i < 0 ? null : values[i];
     }
 
     @Override
     public boolean containsKey(Object key) {
-        for (int i = 0; i < size; i++) {
+        return indexOf(key) >= 0;
+    }
+
+    private int indexOf(Object key) {
+        for (int i = 0; i < values.length; i++) {
             if (KEYS[i].equals(key)) {
-                return true;
+                return i;
             }
         }
-        return false;
+        return -1;
     }
 
     @Override
     public int size() {
-        return size;
+        return values.length;
     }
 
     @Override
@@ -75,12 +69,12 @@ final class DecisionAttributes extends AbstractMap<String, Object> {
 
                     @Override
                     public boolean hasNext() {
-                        return next < size;
+                        return next < values.length;
                     }
 
                     @Override
                     public Entry<String, Object> next() {
-                        if (next >= size) {
+                        if (next >= values.length) {
                             throw new NoSuchElementException();
                         }
                         int i = next++;
@@ -91,7 +85,7 @@ final class DecisionAttributes extends AbstractMap<String, Object> {
 
             @Override
             public int size() {
-                return size;
+                return values.length;
             }
         };
     }

@@ -2,6 +2,7 @@ package io.cuga.exporter.otel.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,8 +69,16 @@ final class OtlpProto {
     private static final Map<String, byte[]> KEYS = new ConcurrentHashMap<>();
     private static final int MAX_KEYS = 1024;
 
-    private byte[] buf = new byte[512];
+    private byte[] buf;
     private int pos;
+
+    OtlpProto() {
+        this(512);
+    }
+
+    private OtlpProto(int capacity) {
+        buf = new byte[capacity];
+    }
 
     /** Empties the buffer. */
     OtlpProto reset() {
@@ -178,8 +187,7 @@ final class OtlpProto {
         if (total > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("an OTLP request of " + total + " bytes");
         }
-        OtlpProto p = new OtlpProto();
-        p.buf = new byte[(int) total];
+        OtlpProto p = new OtlpProto((int) total);
         p.tag(REQUEST_RESOURCE_SPANS, LENGTH_DELIMITED);
         p.varint(resourceSpans);
         p.raw(header[0]);
@@ -317,16 +325,13 @@ final class OtlpProto {
         varint(n);
         ensure(n);
         for (int i = 0; i < n; i++) {
-            buf[pos++] = (byte) (Character.digit(hex.charAt(2 * i), 16) << 4 | Character.digit(hex.charAt(2 * i + 1),
-                16));
+            buf[pos++] = (byte) HexFormat.fromHexDigits(hex, 2 * i, 2 * i + 2);
         }
     }
 
     /** @return the 16 or 8 bytes of an id in hex digits */
     static byte[] idBytes(String hex) {
-        OtlpProto p = new OtlpProto();
-        p.hexBytes(hex);
-        return Arrays.copyOfRange(p.buf, 1, p.pos);
+        return HexFormat.of().parseHex(hex);
     }
 
     /** Starts a nested message: its tag, and one byte kept for its length. @return where its length goes */
@@ -345,12 +350,9 @@ final class OtlpProto {
             System.arraycopy(buf, lengthAt + 1, buf, lengthAt + size, length);
             pos += size - 1;
         }
-        int at = lengthAt;
-        long value = length;
-        while ((value & ~0x7FL) != 0) {
-            buf[at++] = (byte) ((value & 0x7F) | 0x80);
-            value >>>= 7;
-        }
-        buf[at] = (byte) value;
+        int end = pos;
+        pos = lengthAt;
+        varint(length);
+        pos = end;
     }
 }
