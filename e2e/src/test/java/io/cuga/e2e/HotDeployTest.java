@@ -106,14 +106,22 @@ class HotDeployTest {
         Jars.drop(server.deploy, "sample.jar", Jars.read(SAMPLE));
         assertThat(poll(GENEROUS, () -> echo("up").statusCode() == 200)).as(server.logTail()).isTrue();
 
+        long started = echoStarts();
         var pending = java.util.concurrent.CompletableFuture.supplyAsync(() -> server.invoke("sample_echo",
             AGENT_TOKEN, Map.of("message", "slow", "delay_millis", 20_000)));
-        Thread.sleep(1000); // let the call reach the tool before the jar goes
+        // the jar goes once the call has passed the guardrails and reached the tool (its tool.call.start event)
+        assertThat(poll(GENEROUS, () -> echoStarts() > started)).as(server.logTail()).isTrue();
         Files.delete(server.deploy.resolve("sample.jar"));
         HttpResponse<String> response = pending.get(15, java.util.concurrent.TimeUnit.SECONDS);
         JsonNode error = json(response).path("error");
         assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
         assertThat(error.path("code").asText()).isEqualTo("tool_unavailable");
         assertThat(response.body()).doesNotContain("Exception");
+    }
+
+    /** @return how many sample_echo calls have reached the tool so far, by the event log */
+    private long echoStarts() {
+        return ObservabilityTest.read(server.data.resolve("events/events.jsonl")).lines()
+            .filter(l -> l.contains("\"tool.call.start\"") && l.contains("\"tool\":\"sample_echo\"")).count();
     }
 }

@@ -123,10 +123,17 @@ class ObservabilityTest {
         assertThat(server.invoke("calculator", AGENT_TOKEN, Map.of("nope", 1)).statusCode()).isEqualTo(422);
         assertThat(server.invoke("no_such_tool", AGENT_TOKEN, Map.of()).statusCode()).isEqualTo(404);
 
-        // the meters follow the events a few milliseconds later
-        assertThat(poll(GENEROUS, () -> orZero(sample(metrics(), "cuga_tool_calls_total", "profile", "default",
-            "status", "ok", "tool",
-            "calculator", "verdict", "allow")) == okBefore + 5)).as(metrics()).isTrue();
+        // the meters follow the events a few milliseconds later, in their order: the 404 call's series is the
+        // last to appear, and each call updates its counter before its histogram
+        assertThat(poll(GENEROUS, () -> {
+            String m = metrics();
+            return orZero(sample(m, "cuga_tool_calls_total", "profile", "default", "status", "ok", "tool",
+                "calculator", "verdict", "allow")) == okBefore + 5
+                && orZero(sample(m, "gen_ai_execute_tool_duration_seconds_count", "profile", "default", "status",
+                    "ok", "tool", "calculator")) == countBefore + 5
+                && sample(m, "cuga_tool_calls_total", "profile", "default", "status", "not_found", "tool",
+                    "_unknown", "verdict", "allow") != null;
+        })).as(metrics()).isTrue();
         String after = metrics();
         assertThat(sample(after, "gen_ai_execute_tool_duration_seconds_count", "profile", "default",
             "status", "ok", "tool", "calculator"))

@@ -8,6 +8,7 @@ import static io.cuga.e2e.CugaServer.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -332,15 +333,10 @@ class TaskTest {
     void theEventStreamFollowsATaskToItsEnd() throws Exception {
         String id = accepted(submit("gated", null, Map.of("goal", "calculate 3*3")));
         String approval = awaitStatus(id, "waiting_approval").path("steps").get(0).path("approvalId").asText();
-        HttpRequest request = HttpRequest.newBuilder(server.uri("/api/v1/tasks/" + id + "/events"))
-            .header("Authorization", "Bearer " + AGENT_TOKEN).timeout(Duration.ofSeconds(60)).GET().build();
-        var pending = server.http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
-        Thread.sleep(300);
-        server.post("/api/v1/approvals/" + approval + "/approve", APPROVER_TOKEN, "application/json",
-            "{\"reason\":\"ok\"}");
-        HttpResponse<String> stream = pending.get();
+        Followed stream = followWhile(id, () -> server.post("/api/v1/approvals/" + approval
+            + "/approve", APPROVER_TOKEN, "application/json", "{\"reason\":\"ok\"}"));
         assertThat(stream.statusCode()).isEqualTo(200);
-        assertThat(stream.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        assertThat(stream.contentType()).startsWith("text/event-stream");
         assertThat(stream.body()).contains("event: agent.step.end").contains("event: execution.complete")
             .contains("event: task.end");
         assertThat(stream.body().indexOf("event: execution.complete"))
@@ -358,13 +354,8 @@ class TaskTest {
             Map.of("task", Map.of("plan", List.of(
                 Map.of("tool", "sample_echo", "arguments", Map.of("message", "inner")))))))));
         String approval = awaitStatus(id, "waiting_approval").path("steps").get(0).path("approvalId").asText();
-        HttpRequest request = HttpRequest.newBuilder(server.uri("/api/v1/tasks/" + id + "/events"))
-            .header("Authorization", "Bearer " + AGENT_TOKEN).timeout(Duration.ofSeconds(60)).GET().build();
-        var pending = server.http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
-        Thread.sleep(300);
-        server.post("/api/v1/approvals/" + approval + "/approve", APPROVER_TOKEN, "application/json",
-            "{\"reason\":\"ok\"}");
-        HttpResponse<String> stream = pending.get();
+        Followed stream = followWhile(id, () -> server.post("/api/v1/approvals/" + approval
+            + "/approve", APPROVER_TOKEN, "application/json", "{\"reason\":\"ok\"}"));
         assertThat(stream.statusCode()).isEqualTo(200);
         JsonNode done = awaitStatus(id, "completed", "failed");
         assertThat(done.path("status").asText()).as(done.toString()).isEqualTo("completed");
@@ -581,5 +572,24 @@ class TaskTest {
         assertThat(server.get("/api/v1/tasks/x", null).statusCode()).isEqualTo(401);
         assertThat(server.post("/api/v1/tasks/no-such-task/cancel", AGENT_TOKEN, "application/json", "{}")
             .statusCode()).isEqualTo(404);
+    }
+    /** What a task's event stream gave: its status, content type and whole body. */
+    private record Followed(int statusCode, String contentType, String body) {
+    }
+
+    /**
+     * Opens a task's event stream, then does something (the stream only carries events from then on), and reads
+     * the stream to its end. The server sends the headers with its first comment, after it subscribed, so once
+     * {@code send} returns nothing the action causes can be missed.
+     */
+    private Followed followWhile(String id, Runnable action) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(server.uri("/api/v1/tasks/" + id + "/events"))
+            .header("Authorization", "Bearer " + AGENT_TOKEN).timeout(Duration.ofSeconds(60)).GET().build();
+        HttpResponse<InputStream> open = server.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = open.body()) {
+            action.run();
+            return new Followed(open.statusCode(), open.headers().firstValue("Content-Type").orElse(""),
+                new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
     }
 }

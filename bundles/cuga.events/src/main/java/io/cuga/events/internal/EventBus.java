@@ -116,7 +116,12 @@ public final class EventBus implements EventPublisher {
             LOG.warn("{}: queue.size must be positive, not {}; using {}", PID, size, DEFAULT_QUEUE_SIZE);
             size = DEFAULT_QUEUE_SIZE;
         }
+        int previousSize = queueSize;
         queueSize = size;
+        if (previousSize != 0 && previousSize != size) {
+            LOG.info("{}: queue.size is now {}: exporters that connect from now on get buffers of {} events (the"
+                + " connected ones keep theirs)", PID, size, size);
+        }
         closeGraceMillis = Math.max(1, config.close_grace_ms());
     }
 
