@@ -26,7 +26,8 @@ public interface BudgetLedger {
     Reservation reserve(BudgetKey key, long amount, long ceiling, long allowedExceedances);
 
     /**
-     * Replaces an admitted reservation by what the call really used.
+     * Replaces an admitted reservation by what the call really used. When its hold was already released (its
+     * replica was taken for stopped), what was used is still counted as spent, and nothing is released twice.
      *
      * @param reservation an admitted reservation
      * @param actual what was used, not negative
@@ -75,8 +76,29 @@ public interface BudgetLedger {
      * @param admission what was decided
      * @param used spent plus reserved after the decision
      * @param exceedances the key's warn-mode exceedances after the decision
+     * @param hold the ledger's id of what an admitted reservation holds, empty when the ledger keeps none (since
+     *     1.2): a ledger shared by replicas releases the holds of a replica that stopped (crashed) by their ids,
+     *     and settling or releasing a hold that was already released does not release it twice
      */
-    record Reservation(BudgetKey key, long amount, Admission admission, long used, long exceedances) {
+    record Reservation(BudgetKey key, long amount, Admission admission, long used, long exceedances, String hold) {
+
+        /** Checks the fields. */
+        public Reservation {
+            hold = hold == null ? "" : hold;
+        }
+
+        /**
+         * A reservation without a hold id (the signature before {@link #hold()} existed).
+         *
+         * @param key what was reserved
+         * @param amount how much
+         * @param admission what was decided
+         * @param used spent plus reserved after the decision
+         * @param exceedances the key's warn-mode exceedances after the decision
+         */
+        public Reservation(BudgetKey key, long amount, Admission admission, long used, long exceedances) {
+            this(key, amount, admission, used, exceedances, "");
+        }
     }
 
     /**

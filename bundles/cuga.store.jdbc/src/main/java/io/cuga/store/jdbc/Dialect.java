@@ -59,6 +59,15 @@ public enum Dialect {
         return this == SQLITE;
     }
 
+    /**
+     * @return an SQL expression for the database's clock in microseconds since the epoch: replicas compare
+     *     heartbeats on one clock, not on each host's own
+     */
+    public String nowMicros() {
+        return this == POSTGRES ? "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)"
+            : "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)";
+    }
+
     /** @return the class-path folder of this dialect's numbered migrations ({@code 1.sql}, {@code 2.sql}, ...) */
     public String migrationsFolder() {
         return "io/cuga/store/jdbc/migrations/" + id + "/";

@@ -35,6 +35,7 @@ import io.cuga.api.store.StoreUnavailableException;
 import io.cuga.api.store.TaskStore;
 import io.cuga.store.jdbc.internal.AuditCodec;
 import io.cuga.store.jdbc.internal.AuditWriter;
+import io.cuga.store.jdbc.internal.BudgetHolds;
 import io.cuga.store.jdbc.internal.Failures;
 
 /**
@@ -61,9 +62,14 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
      *     none of its records is written)
      * @param probeMillis how often the monitor checks the database
      * @param migrations the schema migrations, normally {@link Migration#of(Dialect)}
+     * @param holdLeaseMillis how long a store instance may go without beating before the others (or the
+     *     restarted server) release its budget holds; it beats every sixth of it
      */
     public record Options(String target, int auditBatchMax, long appendTimeoutMillis, long probeMillis,
-        List<Migration> migrations) {
+        List<Migration> migrations, long holdLeaseMillis) {
+
+        /** The default lease of budget holds. */
+        public static final long HOLD_LEASE_MILLIS = 30_000;
 
         /** Checks the values. */
         public Options {
@@ -71,19 +77,34 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
             if (auditBatchMax < 1) {
                 throw new IllegalArgumentException("auditBatchMax must be at least 1");
             }
-            if (appendTimeoutMillis < 1 || probeMillis < 1) {
+            if (appendTimeoutMillis < 1 || probeMillis < 1 || holdLeaseMillis < 1) {
                 throw new IllegalArgumentException("timeouts must be positive");
             }
             migrations = List.copyOf(migrations);
         }
 
         /**
+         * Options with the default lease of budget holds.
+         *
+         * @param target what the database is, for messages
+         * @param auditBatchMax the most records committed in one audit transaction
+         * @param appendTimeoutMillis how long an append waits for its turn before it gives up
+         * @param probeMillis how often the monitor checks the database
+         * @param migrations the schema migrations
+         */
+        public Options(String target, int auditBatchMax, long appendTimeoutMillis, long probeMillis,
+            List<Migration> migrations) {
+            this(target, auditBatchMax, appendTimeoutMillis, probeMillis, migrations, HOLD_LEASE_MILLIS);
+        }
+
+        /**
          * @param target what the database is, for messages
          * @param dialect the database
-         * @return the defaults: batches of up to 256 records, appends wait up to 10 s, probe every second
+         * @return the defaults: batches of up to 256 records, appends wait up to 10 s, probe every second, budget
+         *     holds of a silent instance released after 30 s
          */
         public static Options defaults(String target, Dialect dialect) {
-            return new Options(target, 256, 10_000, 1_000, Migration.of(dialect));
+            return new Options(target, 256, 10_000, 1_000, Migration.of(dialect), HOLD_LEASE_MILLIS);
         }
 
         /**
@@ -91,7 +112,7 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
          * @return these options with them
          */
         public Options withMigrations(List<Migration> list) {
-            return new Options(target, auditBatchMax, appendTimeoutMillis, probeMillis, list);
+            return new Options(target, auditBatchMax, appendTimeoutMillis, probeMillis, list, holdLeaseMillis);
         }
 
         /**
@@ -99,7 +120,7 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
          * @return these options with it
          */
         public Options withAuditBatchMax(int max) {
-            return new Options(target, max, appendTimeoutMillis, probeMillis, migrations);
+            return new Options(target, max, appendTimeoutMillis, probeMillis, migrations, holdLeaseMillis);
         }
 
         /**
@@ -107,7 +128,15 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
          * @return these options with it
          */
         public Options withProbeMillis(long millis) {
-            return new Options(target, auditBatchMax, appendTimeoutMillis, millis, migrations);
+            return new Options(target, auditBatchMax, appendTimeoutMillis, millis, migrations, holdLeaseMillis);
+        }
+
+        /**
+         * @param millis the lease of budget holds
+         * @return these options with it
+         */
+        public Options withHoldLeaseMillis(long millis) {
+            return new Options(target, auditBatchMax, appendTimeoutMillis, probeMillis, migrations, millis);
         }
     }
 
@@ -124,6 +153,12 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
     /** Why the store is not available, null when it is. */
     private volatile String problem = "not started";
     private volatile boolean closed;
+    /** This instance's id in the budget holds it makes (see {@link BudgetHolds}). */
+    private final String owner = BudgetHolds.newOwner();
+    /** Whether this instance's row exists, so a hold it makes is never taken for a stopped instance's. */
+    private volatile boolean ownerBeaten;
+    /** When the monitor last beat and released stale holds (nanoTime; the monitor thread's only). */
+    private long lastHoldsRound;
 
     /**
      * Opens the store: migrates the schema (once, now; the monitor retries a failure) and starts the audit
@@ -191,6 +226,18 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
     /** Stops the writer (appends still waiting fail) and the monitor. The data source is the caller's. */
     @Override
     public void close() {
+        if (!closed && migrated && problem == null) {
+            try {
+                BudgetHolds.Released r = write("budget holds", c -> BudgetHolds.forget(c, owner));
+                if (r.holds() > 0) {
+                    LOG.warn("Released {} budget hold(s) ({} units) of calls that had not ended as the store closed",
+                        r.holds(), r.units());
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("Budget holds of {} not released at close (the others release them after the lease)",
+                    owner, e);
+            }
+        }
         closed = true;
         problem = "store closed";
         monitor.shutdownNow();
@@ -263,12 +310,39 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
                 LOG.info("{} answers again: the store is available", options.target());
             }
             problem = null;
+            keepHolds();
         } catch (SQLException | RuntimeException e) {
             String reason = failures.describe(e);
             if (!reason.equals(problem)) {
                 LOG.warn("Store unavailable: {}", reason);
             }
             problem = reason;
+        }
+    }
+
+    /**
+     * Every sixth of the lease: beats this instance's row and releases the budget holds of instances that have
+     * not beaten for the whole lease (crashed or killed replicas, this server before a restart).
+     */
+    private void keepHolds() {
+        long now = System.nanoTime();
+        long every = TimeUnit.MILLISECONDS.toNanos(Math.max(options.probeMillis(), options.holdLeaseMillis() / 6));
+        if (ownerBeaten && now - lastHoldsRound < every) {
+            return;
+        }
+        lastHoldsRound = now;
+        try {
+            BudgetHolds.Released r = write("budget holds", c -> {
+                BudgetHolds.beat(c, dialect, owner);
+                return BudgetHolds.releaseStale(c, dialect, owner, options.holdLeaseMillis() * 1000);
+            });
+            ownerBeaten = true;
+            if (r.holds() > 0) {
+                LOG.warn("Released {} budget hold(s) ({} units) of store instance(s) {}: silent for more than {} ms,"
+                    + " their calls cannot end", r.holds(), r.units(), r.owners(), options.holdLeaseMillis());
+            }
+        } catch (StoreUnavailableException e) {
+            // logged by write(); the next probe tries again
         }
     }
 
@@ -659,7 +733,11 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
         if (amount < 0) {
             throw new IllegalArgumentException("amount must not be negative");
         }
-        return write("budget reserve", c -> {
+        boolean beaten = ownerBeaten;
+        Reservation made = write("budget reserve", c -> {
+            if (!beaten) {
+                BudgetHolds.beat(c, dialect, owner); // before the first hold: never an owner without a row
+            }
             ensureRow(c, key);
             long spent;
             long reserved;
@@ -689,8 +767,11 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
                 bindKey(ps, key, 3);
                 ps.executeUpdate();
             }
-            return new Reservation(key, amount, admission, used + amount, exceedances + over);
+            String hold = BudgetHolds.insert(c, dialect, key, amount, owner);
+            return new Reservation(key, amount, admission, used + amount, exceedances + over, hold);
         });
+        ownerBeaten = true;
+        return made;
     }
 
     private static void ensureRow(Connection c, BudgetKey key) throws SQLException {
@@ -728,12 +809,15 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
             throw new IllegalArgumentException("a refused reservation holds nothing to settle or release");
         }
         write(what, c -> {
+            // a hold already released (its instance was taken for stopped) is not released twice
+            long held = reservation.hold().isEmpty() || BudgetHolds.remove(c, reservation.hold())
+                ? reservation.amount() : 0;
             try (PreparedStatement ps = c.prepareStatement("UPDATE cuga_budget SET spent = spent + ?, "
                 + "reserved = CASE WHEN reserved > ? THEN reserved - ? ELSE 0 END "
                 + "WHERE profile = ? AND kind = ? AND scope = ? AND value = ?")) {
                 ps.setLong(1, spent);
-                ps.setLong(2, reservation.amount());
-                ps.setLong(3, reservation.amount());
+                ps.setLong(2, held);
+                ps.setLong(3, held);
                 bindKey(ps, reservation.key(), 4);
                 ps.executeUpdate();
             }

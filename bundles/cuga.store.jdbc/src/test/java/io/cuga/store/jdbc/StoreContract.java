@@ -109,6 +109,14 @@ public abstract class StoreContract {
         }
     }
 
+    private static long count(JdbcStore store, String sql) throws SQLException {
+        try (Connection c = store.dataSource().getConnection(); Statement s = c.createStatement();
+            java.sql.ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     // ------------------------------------------------------------------ audit trail
 
     @Test
@@ -369,6 +377,50 @@ public abstract class StoreContract {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void aStoppedInstancesHoldsAreReleasedAndItsLateSettleCountsOnlyWhatItSpent() throws Exception {
+        JdbcStore a = open();
+        JdbcStore b = open();
+        BudgetKey key = new BudgetKey("default", "cost", "profile", "");
+        Reservation crashed = a.reserve(key, 100, 1000, 0);
+        Reservation liveA = a.reserve(key, 7, 1000, 0);
+        Reservation liveB = b.reserve(key, 50, 1000, 0);
+        assertThat(crashed.hold()).isNotEmpty().isNotEqualTo(liveA.hold());
+        assertThat(a.balance(key)).isEqualTo(new Balance(0, 157, 0));
+        // what a replica killed mid-call leaves: its hold, and its row beaten long ago
+        exec(a, "INSERT INTO cuga_store_owner (owner, started_us, seen_us) VALUES ('killed-replica', 0, 0)");
+        exec(a, "UPDATE cuga_budget_hold SET owner = 'killed-replica' WHERE id = '" + crashed.hold() + "'");
+
+        // the live instances' monitors release it (every sixth of the lease); their own holds stay
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (a.balance(key).reserved() != 57 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(a.balance(key)).isEqualTo(new Balance(0, 57, 0));
+        assertThat(count(a, "SELECT COUNT(*) FROM cuga_store_owner WHERE owner = 'killed-replica'"))
+            .as("an instance that holds nothing any more is forgotten").isZero();
+
+        // a late settle of the released hold counts what was spent and releases nothing twice
+        a.settle(crashed, 30);
+        assertThat(b.balance(key)).isEqualTo(new Balance(30, 57, 0));
+        a.settle(liveA, 7);
+        b.release(liveB);
+        assertThat(b.balance(key)).isEqualTo(new Balance(37, 0, 0));
+        assertThat(count(a, "SELECT COUNT(*) FROM cuga_budget_hold")).isZero();
+    }
+
+    @Test
+    void aStoreThatClosesReleasesWhatItsUnendedCallsHold() throws Exception {
+        JdbcStore a = open();
+        JdbcStore b = open();
+        BudgetKey key = new BudgetKey("default", "calls", "session", "s1");
+        Reservation unended = a.reserve(key, 3, 10, 0);
+        b.reserve(key, 2, 10, 0);
+        a.close();
+        assertThat(b.balance(key)).isEqualTo(new Balance(0, 2, 0));
+        assertThat(count(b, "SELECT COUNT(*) FROM cuga_budget_hold WHERE id = '" + unended.hold() + "'")).isZero();
     }
 
     // ------------------------------------------------------------------ approvals
