@@ -1,7 +1,6 @@
 package io.cuga.itests;
 
 import static io.cuga.itests.AuditTest.records;
-import static io.cuga.itests.AuditTest.request;
 import static io.cuga.itests.Support.allow;
 import static io.cuga.itests.Support.assertStatus;
 import static io.cuga.itests.Support.await;
@@ -23,6 +22,7 @@ import io.cuga.api.dispatch.Approvals;
 import io.cuga.api.dispatch.Approvals.ApprovalException;
 import io.cuga.api.dispatch.CallOutcome;
 import io.cuga.api.dispatch.CallOutcome.Status;
+import io.cuga.api.dispatch.CallRequest;
 import io.cuga.api.event.Event;
 import io.cuga.api.event.EventSink;
 import io.cuga.api.event.EventTypes;
@@ -32,11 +32,19 @@ import io.cuga.api.store.AuditTrail;
 import io.cuga.api.tool.Tool;
 
 /**
- * Profile {@code approvals} sends every call to a human (approval timeout 2 s, 3 calls per session): the call is
- * answered "approval required", waits, runs when approved, is denied when rejected or expired, and the audit
- * trail tells the whole story.
+ * Profile {@code approvals-decided} sends every call to a human (approval timeout 60 s, 3 calls per session): the
+ * call is answered "approval required", waits, runs when approved, is denied when rejected, and the audit trail
+ * tells the whole story. Profile {@code approvals} is the same with a 2 s timeout, for the call that is denied
+ * because nobody answered: a test that decides must do so before the approval expires (a decision after expiry is
+ * refused, and expiry gives the budget back), which a slow, loaded machine might not manage in 2 s.
  */
 class ApprovalTest extends InFrameworkTest {
+
+    /** The profile of calls a test approves or rejects: their approvals wait 60 s. */
+    static final String DECIDED = "approvals-decided";
+
+    /** The profile of calls nobody answers: their approvals expire after 2 s. */
+    static final String EXPIRING = "approvals";
 
     @InjectService(timeout = 10_000)
     ServiceAware<Approvals> approvals;
@@ -54,9 +62,14 @@ class ApprovalTest extends InFrameworkTest {
         return name;
     }
 
-    private CallOutcome ask(String tool, String session) {
+    private static CallRequest request(String tool, Map<String, Object> arguments, String caller, String session,
+        String profile) {
+        return new CallRequest(tool, arguments, caller, profile, session, "");
+    }
+
+    private CallOutcome ask(String tool, String session, String profile) {
         return assertStatus(dispatcher.getService().dispatch(request(tool, Map.of("password", "hunter2", "n", 1),
-            "agent-7", session)), Status.APPROVAL_REQUIRED);
+            "agent-7", session, profile)), Status.APPROVAL_REQUIRED);
     }
 
     private Approval awaitApproval(String id, Approval.Status status) {
@@ -68,7 +81,7 @@ class ApprovalTest extends InFrameworkTest {
     @Test
     void anApprovedCallRunsAndTheTrailTellsWhoApprovedIt() throws Exception {
         String tool = tool();
-        CallOutcome asked = ask(tool, unique("s"));
+        CallOutcome asked = ask(tool, unique("s"), DECIDED);
         String id = (String) asked.details().get(CallOutcome.APPROVAL_ID);
         assertThat(id).isNotBlank();
         assertThat(ran.get()).as("nothing runs before a human decides").isZero();
@@ -108,8 +121,8 @@ class ApprovalTest extends InFrameworkTest {
     @Test
     void aRejectedCallNeverRunsAndAnUnansweredOneExpires() throws Exception {
         String tool = tool();
-        String rejectedId = (String) ask(tool, unique("s")).details().get(CallOutcome.APPROVAL_ID);
-        CallOutcome expiring = ask(tool, unique("s"));
+        String rejectedId = (String) ask(tool, unique("s"), DECIDED).details().get(CallOutcome.APPROVAL_ID);
+        CallOutcome expiring = ask(tool, unique("s"), EXPIRING);
         String expiringId = (String) expiring.details().get(CallOutcome.APPROVAL_ID);
 
         approvals.getService().decide(rejectedId, false, "alice", "not today");
@@ -133,15 +146,16 @@ class ApprovalTest extends InFrameworkTest {
         String session = unique("s");
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            ids.add((String) ask(tool, session).details().get(CallOutcome.APPROVAL_ID));
+            ids.add((String) ask(tool, session, DECIDED).details().get(CallOutcome.APPROVAL_ID));
         }
-        CallOutcome fourth = dispatcher.getService().dispatch(request(tool, Map.of(), "agent-7", session));
+        CallOutcome fourth = dispatcher.getService().dispatch(request(tool, Map.of(), "agent-7", session, DECIDED));
         assertThat(fourth.status()).as("%s", fourth).isEqualTo(Status.LIMITED);
         assertThat(fourth.decision().guardrail()).isEqualTo("budget");
 
         approvals.getService().decide(ids.get(0), false, "alice", "no");
         awaitApproval(ids.get(0), Approval.Status.REJECTED);
-        ask(tool, session); // the rejected call's reservation was given back
+        // the rejected call's reservation was given back
+        String fifth = (String) ask(tool, session, DECIDED).details().get(CallOutcome.APPROVAL_ID);
 
         await("the events of the story", () -> List.copyOf(seen), events -> events.stream().anyMatch(
             e -> e.type().equals(EventTypes.BUDGET_EXCEEDED) && fourth.callId().equals(e.attributes().get("callId")))
@@ -150,5 +164,9 @@ class ApprovalTest extends InFrameworkTest {
             && events.stream().anyMatch(e -> e.type().equals(EventTypes.APPROVAL_RECEIVED)
                 && ids.get(0).equals(e.attributes().get("approvalId"))));
         sink.unregister();
+        // leave nothing waiting: with a 60 s timeout these would outlive the test
+        for (String id : List.of(ids.get(1), ids.get(2), fifth)) {
+            approvals.getService().decide(id, false, "alice", "done");
+        }
     }
 }

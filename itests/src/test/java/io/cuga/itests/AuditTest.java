@@ -19,7 +19,6 @@ import org.osgi.test.common.service.ServiceAware;
 
 import io.cuga.api.dispatch.CallOutcome;
 import io.cuga.api.dispatch.CallOutcome.Status;
-import io.cuga.api.dispatch.CallRequest;
 import io.cuga.api.health.ReadinessCheck;
 import io.cuga.api.store.AuditQuery;
 import io.cuga.api.store.AuditRecord;
@@ -120,9 +119,5 @@ class AuditTest extends InFrameworkTest {
             return null;
         }, r -> r != null && r.ready());
         assertThat(readiness.detail()).containsIgnoringCase("sqlite");
-    }
-
-    static CallRequest request(String tool, Map<String, Object> arguments, String caller, String session) {
-        return new CallRequest(tool, arguments, caller, "approvals", session, "");
     }
 }

@@ -267,7 +267,7 @@ class DispatchTest extends InFrameworkTest {
             Future<CallOutcome> third = callers.submit(() -> call(d, name, Map.of()));
             CallOutcome outcome;
             try {
-                outcome = third.get(2, TimeUnit.SECONDS);
+                outcome = third.get(10, TimeUnit.SECONDS); // refused at once; a bulkhead of the old size blocks ~30 s
             } catch (java.util.concurrent.TimeoutException e) {
                 outcome = null;
             }

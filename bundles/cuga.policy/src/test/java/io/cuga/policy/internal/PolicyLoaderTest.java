@@ -26,10 +26,27 @@ import io.cuga.api.policy.Policy;
 import io.cuga.api.policy.PolicyException;
 
 /**
- * The loader component with its own threads on a real folder: first load, hot reload within a second, refusals
+ * The loader component with its own threads on a real folder: first load, hot reload without a restart, refusals
  * that keep the previous version, partial writes, deletions, writes through the API, guardrails coming and going.
+ *
+ * <p>Waits are budgets, not targets: with the default scan interval of 200 ms an edit is active within about
+ * three intervals, but a loaded CI machine adds scheduler delays, so every wait allows {@link #WAIT_MILLIS}. How
+ * fast a reload is belongs in the benchmarks.
  */
 class PolicyLoaderTest {
+
+    /** How long a change the loader acts on by itself may take to show: many scan intervals. */
+    static final long WAIT_MILLIS = 10_000;
+
+    /**
+     * The scan interval of the tests that write a document in two steps on purpose (half of it then the rest, or
+     * delete it then write it again). The watcher acts on a file once two scans in a row see it the same, so the
+     * second step must come before the second scan after the first step: with the default 200 ms a test thread
+     * that got no CPU for a few hundred ms would activate the half (or deactivate the profile); with 1 s it takes
+     * a stall of nearly 2 s. That a change seen by a single scan is never acted on is shown scan by scan, without
+     * timing, in {@link FolderPollerTest}.
+     */
+    static final long SLOW_POLL_MILLIS = 1_000;
 
     @TempDir
     Path config;
@@ -54,10 +71,15 @@ class PolicyLoaderTest {
     }
 
     void start() throws Exception {
+        start(Map.of());
+    }
+
+    /** @param settings configuration overrides by attribute method name, such as {@code poll_millis} */
+    void start(Map<String, Object> settings) throws Exception {
         loader.bindEventPublisher(publisher);
         loader.bindGuardrail(allowlist, allowlistRef);
         loader.activate(Proxies.context(Map.of("cuga.config", config.toString())),
-            Proxies.config(PolicyLoader.Config.class, Map.of()));
+            Proxies.config(PolicyLoader.Config.class, settings));
         active = true;
     }
 
@@ -74,15 +96,15 @@ class PolicyLoaderTest {
         return loader.active(profile).map(Policy::version).orElse(0L);
     }
 
-    static long await(BooleanSupplier condition, long millis) throws InterruptedException {
+    /** Polls until the condition holds, for at most {@link #WAIT_MILLIS}. */
+    static void await(BooleanSupplier condition) throws InterruptedException {
         long start = System.nanoTime();
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - start > millis * 1_000_000) {
-                throw new AssertionError("not within " + millis + " ms");
+            if (System.nanoTime() - start > WAIT_MILLIS * 1_000_000) {
+                throw new AssertionError("not within " + WAIT_MILLIS + " ms");
             }
             Thread.sleep(10);
         }
-        return (System.nanoTime() - start) / 1_000_000;
     }
 
     List<String> eventTypes() {
@@ -119,20 +141,16 @@ class PolicyLoaderTest {
     }
 
     @Test
-    void aValidEditIsActiveWithinASecond() throws Exception {
+    void aValidEditIsActiveWithoutARestart() throws Exception {
         write("default.yaml", doc("default", "calculator"));
         start();
-        long elapsed;
-        long begin = System.nanoTime();
         write("default.yaml", doc("default", "calculator", "sample_echo"));
-        await(() -> version("default") == 2, 1_000);
-        elapsed = (System.nanoTime() - begin) / 1_000_000;
-        assertThat(elapsed).isLessThan(1_000);
+        await(() -> version("default") == 2);
         assertThat(((FakeGuardrail.FakeRules) loader.active("default").orElseThrow().rules("allowlist")).allow())
             .containsExactly("calculator", "sample_echo");
 
         write("new.yaml", doc("new", "calculator"));
-        await(() -> version("new") == 1, 1_000);
+        await(() -> version("new") == 1);
     }
 
     @Test
@@ -140,7 +158,7 @@ class PolicyLoaderTest {
         write("default.yaml", doc("default", "calculator"));
         start();
         write("default.yaml", "profile: default\nguardrails: [allowlist]\nallowlist:\n  allow: [calculator]\n  deny: x\n");
-        await(() -> events.stream().anyMatch(e -> e.type().equals(EventTypes.POLICY_REJECTED)), 1_000);
+        await(() -> events.stream().anyMatch(e -> e.type().equals(EventTypes.POLICY_REJECTED)));
         assertThat(version("default")).isEqualTo(1);
         Event rejected = events.stream().filter(e -> e.type().equals(EventTypes.POLICY_REJECTED)).findFirst()
             .orElseThrow();
@@ -155,7 +173,7 @@ class PolicyLoaderTest {
     @Test
     void aFileWrittenInTwoStepsNeverActivatesItsFirstHalf() throws Exception {
         write("default.yaml", doc("default", "calculator"));
-        start();
+        start(Map.of("poll_millis", SLOW_POLL_MILLIS));
         String full = "profile: default\nguardrails: [allowlist]\nallowlist:\n  allow: [calculator, sample_echo]\n";
         // the first half is a valid document on its own: activating it would drop sample_echo
         String half = full.substring(0, full.indexOf("  allow"));
@@ -166,7 +184,7 @@ class PolicyLoaderTest {
             Files.writeString(policies.resolve("default.yaml"), text.substring(half.length()),
                 java.nio.file.StandardOpenOption.APPEND);
             long expected = round + 2;
-            await(() -> version("default") == expected, 1_000);
+            await(() -> version("default") == expected);
         }
         assertThat(eventTypes()).doesNotContain(EventTypes.POLICY_REJECTED + " default error");
         for (Policy policy : loader.all()) {
@@ -182,13 +200,13 @@ class PolicyLoaderTest {
         start();
         String full = doc("default", "calculator", "sample_echo");
         write("default.yaml", full.substring(0, full.indexOf("sample_echo")));
-        await(() -> loader.profile("default").orElseThrow().lastRefusal() != null, 1_000);
+        await(() -> loader.profile("default").orElseThrow().lastRefusal() != null);
         assertThat(loader.profile("default").orElseThrow().lastRefusal().error().getMessage())
             .startsWith("invalid YAML");
         assertThat(version("default")).isEqualTo(1);
         Files.writeString(policies.resolve("default.yaml"), full.substring(full.indexOf("sample_echo")),
             java.nio.file.StandardOpenOption.APPEND);
-        await(() -> version("default") == 2, 1_000);
+        await(() -> version("default") == 2);
         assertThat(loader.profile("default").orElseThrow().lastRefusal()).isNull();
     }
 
@@ -196,22 +214,22 @@ class PolicyLoaderTest {
     void deletingTheFileDeactivatesTheProfileButReplacingItDoesNot() throws Exception {
         write("default.yaml", doc("default", "calculator"));
         write("ops.yaml", doc("ops", "calculator"));
-        start();
+        start(Map.of("poll_millis", SLOW_POLL_MILLIS));
         // an editor that deletes and writes again
         Files.delete(policies.resolve("ops.yaml"));
         Thread.sleep(30);
         write("ops.yaml", doc("ops", "calculator", "sample_echo"));
-        await(() -> version("ops") == 2, 1_000);
+        await(() -> version("ops") == 2);
         // an editor that renames a temporary file over the document
         Path temporary = policies.resolve(".ops.yaml.swp");
         Files.writeString(temporary, doc("ops", "sample_echo"));
         Files.move(temporary, policies.resolve("ops.yaml"), StandardCopyOption.REPLACE_EXISTING,
             StandardCopyOption.ATOMIC_MOVE);
-        await(() -> version("ops") == 3, 1_000);
+        await(() -> version("ops") == 3);
         assertThat(eventTypes()).doesNotContain(EventTypes.POLICY_RELOADED + " ops removed");
 
         Files.delete(policies.resolve("ops.yaml"));
-        await(() -> eventTypes().contains(EventTypes.POLICY_RELOADED + " ops removed"), 1_000);
+        await(() -> eventTypes().contains(EventTypes.POLICY_RELOADED + " ops removed"));
         assertThat(loader.active("ops")).isEmpty();
         assertThat(loader.profile("ops").orElseThrow().active()).isNull();
     }
@@ -258,7 +276,7 @@ class PolicyLoaderTest {
 
         FakeGuardrail budget = new FakeGuardrail("budget");
         loader.bindGuardrail(budget, Proxies.reference(12, "budget", 500));
-        await(() -> version("ops") == 1, 1_000);
+        await(() -> version("ops") == 1);
         assertThat(loader.active("ops").orElseThrow().guardrails()).containsExactly("allowlist", "budget");
 
         loader.unbindGuardrail(allowlist, allowlistRef);
@@ -268,7 +286,7 @@ class PolicyLoaderTest {
         assertThat(loader.check().detail()).contains("profile 'default' needs guardrail type allowlist");
 
         loader.bindGuardrail(new FakeGuardrail("allowlist"), Proxies.reference(13, "allowlist", 100));
-        await(() -> version("default") == 2 && version("ops") == 2, 1_000);
+        await(() -> version("default") == 2 && version("ops") == 2);
         assertThat(loader.check().ready()).isTrue();
     }
 

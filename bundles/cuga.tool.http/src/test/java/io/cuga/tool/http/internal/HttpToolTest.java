@@ -36,6 +36,18 @@ class HttpToolTest {
     private static final HttpFetcher.Settings SETTINGS = new HttpFetcher.Settings(2_000, 2_000, 64 * 1024, 5, 3, 10,
         200, "cuga-http/test");
 
+    /**
+     * How long a silent server keeps quiet: longer than any test waits (closing the server after the test
+     * interrupts it).
+     */
+    private static final long SILENT_MILLIS = 30_000;
+
+    /**
+     * The bound on a wait that a timeout or a deadline of a few hundred ms ends: far above what it takes on a
+     * loaded machine, far below {@link #SILENT_MILLIS}, so it fails only when the client waits for the server.
+     */
+    private static final long WAIT_BOUND_MILLIS = 10_000;
+
     private LoopbackServer server;
     private LoopbackServer blocked;
     private EgressGuard guard;
@@ -198,7 +210,7 @@ class HttpToolTest {
     @Test
     void aSilentServerTimesOut() throws Exception {
         server.on("/slow", (exchange, n) -> {
-            Thread.sleep(3_000);
+            Thread.sleep(SILENT_MILLIS);
             text(exchange, 200, "late");
         });
         HttpFetcher.Settings quick = new HttpFetcher.Settings(2_000, 300, 1024, 5, 3, 10, 200, "t");
@@ -207,21 +219,26 @@ class HttpToolTest {
             () -> get(quick).invoke(new TestCall("http_get", Map.of("url", server.url("/slow?secret=1")))));
         assertThat(e.code()).isEqualTo("timeout");
         assertThat(e.getMessage()).isEqualTo(server.url("/slow?secret=REDACTED") + " sent no response within 300 ms");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2_500));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not waiting for the server")
+            .isLessThan(Duration.ofMillis(WAIT_BOUND_MILLIS));
         assertThat(server.hits("/slow")).as("a read timeout is not retried").isEqualTo(1);
     }
 
     @Test
     void theCallsDeadlineBoundsTheWait() throws Exception {
         server.on("/slow", (exchange, n) -> {
-            Thread.sleep(3_000);
+            Thread.sleep(SILENT_MILLIS);
             text(exchange, 200, "late");
         });
+        // a read timeout well past the bound, so only the call's deadline can end the wait in time
+        HttpFetcher.Settings patient = new HttpFetcher.Settings(2_000, 2 * WAIT_BOUND_MILLIS, 64 * 1024, 5, 3, 10,
+            200, "cuga-http/test");
         long start = System.nanoTime();
-        ToolException e = catchThrowableOfType(ToolException.class, () -> get(SETTINGS).invoke(new TestCall("http_get",
+        ToolException e = catchThrowableOfType(ToolException.class, () -> get(patient).invoke(new TestCall("http_get",
             Map.of("url", server.url("/slow")), Instant.now().plusMillis(400))));
         assertThat(e.code()).isEqualTo("timeout");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1_500));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not waiting for the read timeout nor the server")
+            .isLessThan(Duration.ofMillis(WAIT_BOUND_MILLIS));
     }
 
     @Test
