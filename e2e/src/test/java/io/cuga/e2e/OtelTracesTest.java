@@ -291,6 +291,35 @@ class OtelTracesTest {
     }
 
     @Test
+    void aCallerThatDoesNotRecordItsTraceGetsNoSpansForItsCallsNorItsTasks() throws Exception {
+        String unrecorded = randomHex(16);
+        HttpResponse<String> call = invoke("calculator", "00-" + unrecorded + "-" + randomHex(8) + "-00",
+            Map.of("expression", "1+1"));
+        assertThat(call.statusCode()).as(call.body()).isEqualTo(200);
+        assertThat(call.headers().firstValue("traceparent").orElse("")).startsWith("00-" + unrecorded + "-")
+            .endsWith("-00");
+        Map<String, Object> body = Map.of("plan", List.of(
+            Map.of("tool", "calculator", "arguments", Map.of("expression", "6*7")),
+            Map.of("task", Map.of("plan", List.of(
+                Map.of("tool", "calculator", "arguments", Map.of("expression", "2+3")))))));
+        HttpResponse<String> submitted = server.send(HttpRequest.newBuilder(server.uri("/api/v1/tasks"))
+            .header("Content-Type", "application/json")
+            .header("traceparent", "00-" + unrecorded + "-" + randomHex(8) + "-00")
+            .POST(HttpRequest.BodyPublishers.ofString(CugaServer.JSON.writeValueAsString(body))), AGENT_TOKEN);
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+        String task = json(submitted).path("id").asText();
+        assertThat(poll(GENEROUS, () -> json(server.get("/api/v1/tasks/" + task, AGENT_TOKEN)).path("status")
+            .asText().equals("completed"))).as("the task ran").isTrue();
+
+        // a recorded call after them: once its spans are at the collector, theirs would be too
+        HttpResponse<String> recorded = invoke("calculator", "00-" + randomHex(16) + "-" + randomHex(8) + "-01",
+            Map.of("expression", "2+2"));
+        awaitCall(json(recorded).path("callId").asText(), 7);
+        assertThat(SPANS).as("spans of the trace whose caller does not record it")
+            .noneMatch(s -> hex(s.getTraceId()).equals(unrecorded));
+    }
+
+    @Test
     void aTaskIsAnInvokeAgentSpanUnderTheCallersSpanWithItsToolCallsAndSubTasksAsChildren() throws Exception {
         String trace = randomHex(16);
         String callerSpan = randomHex(8);

@@ -119,6 +119,8 @@ final class Run {
     final String spanId;
     /** The caller's span (from its traceparent, or the parent task's span), empty when none. */
     String parentSpanId = "";
+    /** Whether the caller records the trace (its traceparent's sampled flag); true without a caller's span. */
+    boolean sampled = true;
     /** The task whose step this sub-task is, null for a top task. */
     Run parent;
     /** 0 for a top task, 1 for its sub-tasks, ... */

@@ -36,10 +36,22 @@ final class TaskCodec {
      *     kept with the task so a resumed run stays linked to it
      */
     static String write(Task task, String parentSpanId) {
+        return write(task, parentSpanId, true);
+    }
+
+    /**
+     * @param parentSpanId the caller's span the task's span is a child of, empty when none
+     * @param sampled whether the caller records the trace (its traceparent's sampled flag): kept too, so a resumed
+     *     or recovered run is sampled as the caller asked
+     */
+    static String write(Task task, String parentSpanId, boolean sampled) {
         try {
             Map<String, Object> m = toMap(task);
             if (parentSpanId != null && !parentSpanId.isEmpty()) {
                 m.put("parentSpanId", parentSpanId);
+                if (!sampled) {
+                    m.put("parentSampled", false);
+                }
             }
             return JSON.writeValueAsString(m);
         } catch (JsonProcessingException e) {
@@ -183,6 +195,15 @@ final class TaskCodec {
     static String parentSpanId(String json) {
         try {
             return JSON.readTree(json).path("parentSpanId").asText("");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("a stored task is not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the sampled flag of the parent span stored with a task, true when none was stored */
+    static boolean parentSampled(String json) {
+        try {
+            return JSON.readTree(json).path("parentSampled").asBoolean(true);
         } catch (IOException e) {
             throw new IllegalArgumentException("a stored task is not JSON: " + e.getMessage(), e);
         }

@@ -369,11 +369,13 @@ public final class TaskRuntime implements TaskService {
         Task task = new Task(randomId(), TaskStatus.CREATED, request.goal(), request.profile(), request.session(),
             request.caller(), traceId, limits, explicit, List.of(), 0, null, null, null, now, now, null);
         String parentSpanId = joins && isHex(request.parentSpanId(), 16) ? request.parentSpanId() : "";
-        StoredDocument stored = store.createTask(document(task, 0, parentSpanId));
+        boolean sampled = parentSpanId.isEmpty() || request.sampled();
+        StoredDocument stored = store.createTask(document(task, 0, parentSpanId, sampled));
         Run run = new Run(task, stored.version());
         run.parent = parent;
         run.depth = depth;
         run.parentSpanId = parentSpanId;
+        run.sampled = sampled;
         run.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.maxWallMillis());
         return run;
     }
@@ -532,6 +534,7 @@ public final class TaskRuntime implements TaskService {
         }
         Run run = new Run(task, doc.version());
         run.parentSpanId = TaskCodec.parentSpanId(doc.document()); // still the caller's span's child
+        run.sampled = TaskCodec.parentSampled(doc.document());
         synchronized (run) {
             run.move(TaskStatus.EXECUTING);
             for (Run.StepState s : run.steps) {
@@ -881,7 +884,7 @@ public final class TaskRuntime implements TaskService {
             throw new Stop("limit_exceeded", why);
         }
         TaskRequest request = new TaskRequest(sub.goal(), sub.plan(), run.profile, run.session, run.caller,
-            new TaskLimits(stepsLeft, callsLeft, Math.max(1, wallLeft)), run.traceId, run.spanId);
+            new TaskLimits(stepsLeft, callsLeft, Math.max(1, wallLeft)), run.traceId, run.spanId, run.sampled);
         Run child;
         try {
             child = create(request, run);
@@ -941,7 +944,7 @@ public final class TaskRuntime implements TaskService {
 
     private CallOutcome call(Run run, Run.StepState step) throws InterruptedException, Stop {
         CallRequest request = new CallRequest(step.tool, step.arguments, run.caller, run.profile, run.session,
-            run.traceId, run.spanId);
+            run.traceId, run.spanId, run.sampled);
         ExecutorService worker = workers.get(step.worker);
         if (worker == null) {
             worker = workers.values().iterator().next();
@@ -1305,13 +1308,13 @@ public final class TaskRuntime implements TaskService {
     private void persist(Run run) {
         run.updatedAt = Instant.now();
         Task task = run.snapshot();
-        StoredDocument stored = store.updateTask(document(task, run.version, run.parentSpanId));
+        StoredDocument stored = store.updateTask(document(task, run.version, run.parentSpanId, run.sampled));
         run.version = stored.version();
     }
 
-    private static StoredDocument document(Task task, long version, String parentSpanId) {
+    private static StoredDocument document(Task task, long version, String parentSpanId, boolean sampled) {
         return new StoredDocument(task.id(), version, task.status().label(), task.profile(), task.session(),
-            task.caller(), task.createdAt(), task.updatedAt(), TaskCodec.write(task, parentSpanId));
+            task.caller(), task.createdAt(), task.updatedAt(), TaskCodec.write(task, parentSpanId, sampled));
     }
 
     private void auditDecision(Run run, String type, String stage, String target, String tool, String reason,
@@ -1354,6 +1357,9 @@ public final class TaskRuntime implements TaskService {
             attrs.put("agentId", run.id);
             attrs.put("spanId", run.spanId);
             attrs.put("parentSpanId", run.parentSpanId);
+            if (!run.sampled) {
+                attrs.put("sampled", false); // the caller does not record this trace
+            }
             attrs.put("startedAt", started.toString());
             attrs.put("caller", run.caller);
             attrs.put("depth", run.depth);
@@ -1401,6 +1407,7 @@ public final class TaskRuntime implements TaskService {
                 TaskStore.Query.MAX_LIMIT))) {
                 Run run = new Run(TaskCodec.read(d.document()), d.version());
                 run.parentSpanId = TaskCodec.parentSpanId(d.document());
+                run.sampled = TaskCodec.parentSampled(d.document());
                 synchronized (run) {
                     for (Run.StepState s : run.steps) {
                         if (s.status == StepStatus.RUNNING || s.status == StepStatus.WAITING_APPROVAL) {

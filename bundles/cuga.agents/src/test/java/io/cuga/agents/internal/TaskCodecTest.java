@@ -28,6 +28,15 @@ class TaskCodecTest {
     }
 
     @Test
+    void theCallersSampledFlagIsStoredWithItsSpan() {
+        assertThat(TaskCodec.parentSampled(TaskCodec.write(TASK, "00f067aa0ba902b7", false))).isFalse();
+        assertThat(TaskCodec.parentSampled(TaskCodec.write(TASK, "00f067aa0ba902b7", true))).isTrue();
+        assertThat(TaskCodec.parentSampled(TaskCodec.write(TASK, "00f067aa0ba902b7"))).isTrue();
+        assertThat(TaskCodec.parentSampled(TaskCodec.write(TASK, "", false))).as("no caller span: nothing to follow")
+            .isTrue();
+    }
+
+    @Test
     void aTaskWithoutACallerSpanReadsBackEmpty() {
         assertThat(TaskCodec.parentSpanId(TaskCodec.write(TASK, ""))).isEmpty();
         assertThat(TaskCodec.parentSpanId(TaskCodec.write(TASK))).isEmpty();

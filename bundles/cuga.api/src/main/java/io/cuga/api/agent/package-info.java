@@ -10,5 +10,5 @@
  * orchestration), and a task may join its caller's trace.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.cuga.api.agent;

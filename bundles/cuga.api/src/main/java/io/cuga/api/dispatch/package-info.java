@@ -3,5 +3,5 @@
  * {@link io.cuga.api.dispatch.Dispatcher}; there is no other way to reach a tool service.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package io.cuga.api.dispatch;

@@ -326,7 +326,7 @@ public final class ApiServlet extends JsonServlet {
         long limit = settings.maxBodyBytes();
         Map<String, Object> arguments = Bodies.parseInvoke(Bodies.open(request, limit), limit);
         CallOutcome outcome = calls.dispatch(new CallRequest(tool, arguments, caller.identity().principal(),
-            caller.profile(), caller.session(), trace.traceId(), trace.parentId()));
+            caller.profile(), caller.session(), trace.traceId(), trace.parentId(), trace.sampled()));
         if (outcome == null) {
             throw new IllegalStateException("the dispatcher returned no outcome for tool " + tool);
         }

@@ -219,7 +219,7 @@ public final class TaskServlet extends JsonServlet {
         boolean joins = trace.parentId() != null;
         TaskRequest task = new TaskRequest((String) goal, plan(body.get("plan"), "plan", 0), profile, session,
             caller.identity().principal(), limits(body.get("limits")), joins ? trace.traceId() : "",
-            joins ? trace.parentId() : "");
+            joins ? trace.parentId() : "", !joins || trace.sampled());
         Task accepted = act(() -> service.submit(task));
         LOG.info("Task {} submitted by {} (profile {})", accepted.id(), accepted.caller(), accepted.profile());
         Map<String, Object> out = new LinkedHashMap<>();

@@ -24,6 +24,11 @@ record TraceContext(String traceId, String parentId, String spanId, String flags
         return "00-" + traceId + '-' + spanId + '-' + flags;
     }
 
+    /** @return whether the caller records this trace: bit 0 of the trace flags (a new trace always is) */
+    boolean sampled() {
+        return (Character.digit(flags.charAt(1), 16) & 1) == 1;
+    }
+
     /**
      * @param header the request's {@code traceparent}, or null
      * @return the continued trace when the header is valid, else a new one

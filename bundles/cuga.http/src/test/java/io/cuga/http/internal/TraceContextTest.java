@@ -30,6 +30,16 @@ class TraceContextTest {
     }
 
     @Test
+    void theSampledFlagIsBitZeroOfTheFlags() {
+        String prefix = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-";
+        assertThat(TraceContext.fromHeader(prefix + "01").sampled()).isTrue();
+        assertThat(TraceContext.fromHeader(prefix + "00").sampled()).isFalse();
+        assertThat(TraceContext.fromHeader(prefix + "03").sampled()).isTrue();
+        assertThat(TraceContext.fromHeader(prefix + "02").sampled()).as("another flag, not sampled").isFalse();
+        assertThat(TraceContext.fromHeader(null).sampled()).as("a trace that starts here").isTrue();
+    }
+
+    @Test
     void acceptsALaterVersionWithExtraFields() {
         String future = "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-the-future-holds";
         assertThat(TraceContext.isValid(future)).isTrue();

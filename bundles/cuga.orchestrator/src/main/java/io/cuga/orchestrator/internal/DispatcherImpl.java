@@ -183,6 +183,9 @@ public class DispatcherImpl implements Dispatcher {
         String parent = record.request.parentSpanId();
         if (Ids.validSpanId(parent)) {
             attributes.put("parentSpanId", parent);
+            if (!record.request.sampled()) {
+                attributes.put("sampled", false); // the caller does not record this trace
+            }
         }
         if (!record.risk.isEmpty()) {
             attributes.put("risk", record.risk);

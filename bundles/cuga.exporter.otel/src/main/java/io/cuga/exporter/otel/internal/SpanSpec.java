@@ -19,8 +19,18 @@ import io.opentelemetry.api.common.Attributes;
  * @param children spans whose parent this one is
  * @param shared the name, attributes and status already in OTLP protobuf ({@link OtlpProto#sharedPart}), for a span
  *     that shares them with many others, or null
+ * @param parentSampled the parent's sampled flag: false when the caller does not record the trace (its
+ *     {@code traceparent} said so), which a parent-based sampler follows
  */
 record SpanSpec(String name, String traceId, String spanId, String parentSpanId, long startEpochNanos,
     long endEpochNanos, Attributes attributes, boolean error, String statusMessage, List<SpanSpec> children,
-    byte[] shared) {
+    byte[] shared, boolean parentSampled) {
+
+    /** A span whose parent, if any, is sampled. */
+    SpanSpec(String name, String traceId, String spanId, String parentSpanId, long startEpochNanos,
+        long endEpochNanos, Attributes attributes, boolean error, String statusMessage, List<SpanSpec> children,
+        byte[] shared) {
+        this(name, traceId, spanId, parentSpanId, startEpochNanos, endEpochNanos, attributes, error, statusMessage,
+            children, shared, true);
+    }
 }

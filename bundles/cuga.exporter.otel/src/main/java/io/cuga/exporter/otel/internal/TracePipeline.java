@@ -149,7 +149,8 @@ final class TracePipeline implements AutoCloseable {
     void emit(SpanSpec spec) {
         boolean remoteParent = spec.parentSpanId() != null;
         Context parent = remoteParent ? Context.root().with(Span.wrap(SpanContext.createFromRemoteParent(
-            spec.traceId(), spec.parentSpanId(), TraceFlags.getSampled(), TraceState.getDefault()))) : Context.root();
+            spec.traceId(), spec.parentSpanId(), spec.parentSampled() ? TraceFlags.getSampled()
+                : TraceFlags.getDefault(), TraceState.getDefault()))) : Context.root();
         if (sampler.shouldSample(parent, spec.traceId(), spec.name(), SpanKind.INTERNAL, spec.attributes(), List.of())
             .getDecision() != SamplingDecision.RECORD_AND_SAMPLE) {
             return;

@@ -192,6 +192,33 @@ class OtelExporterTest {
     }
 
     @Test
+    void aParentBasedSamplerFollowsTheCallersSampledFlag() throws Exception {
+        try (OtlpReceiver receiver = new OtlpReceiver()) {
+            OtelExporter parentBased = new OtelExporter(settings(receiver, Map.of()));
+            Map<String, Object> notRecorded = new LinkedHashMap<>(call("6af7651916cd43dd8448eb211c80319c",
+                "tool.call.complete", Map.of()).attributes());
+            notRecorded.put("sampled", false);
+            parentBased.accept(new Event("tool.call.complete", Instant.now(), TRACE, "default", "", "ok", 3_000_000,
+                notRecorded));
+            parentBased.accept(call("7af7651916cd43dd8448eb211c80319c", "tool.call.complete", Map.of()));
+            // always_on ignores the flag
+            OtelExporter always = new OtelExporter(settings(receiver, Map.of("traces_sampler", "always_on")));
+            Map<String, Object> alsoNotRecorded = new LinkedHashMap<>(notRecorded);
+            alsoNotRecorded.put("callId", "8af7651916cd43dd8448eb211c80319c");
+            always.accept(new Event("tool.call.complete", Instant.now(), TRACE, "default", "", "ok", 3_000_000,
+                alsoNotRecorded));
+            assertThat(await(() -> receiver.spans.size() >= 6)).isTrue();
+            Thread.sleep(300); // several schedule delays: the unrecorded call never comes
+            assertThat(receiver.spans).hasSize(6);
+            assertThat(receiver.spans.stream().filter(s -> s.getName().startsWith("execute_tool")).map(s -> attribute(s,
+                "gen_ai.tool.call.id"))).containsExactlyInAnyOrder("7af7651916cd43dd8448eb211c80319c",
+                    "8af7651916cd43dd8448eb211c80319c");
+            parentBased.deactivate();
+            always.deactivate();
+        }
+    }
+
+    @Test
     void withoutAnEndpointItIdles() {
         OtelExporter exporter = new OtelExporter(Settings.resolve(Configs.defaults(OtelConfig.class), Map.of()));
         exporter.accept(call("3af7651916cd43dd8448eb211c80319c", "tool.call.complete", Map.of()));
