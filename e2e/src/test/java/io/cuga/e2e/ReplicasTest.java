@@ -82,6 +82,9 @@ class ReplicasTest {
             Files.writeString(config.resolve("policies/gated.yaml"), GATED, StandardCharsets.UTF_8);
             Path auth = config.resolve("cuga.auth.cfg");
             Files.writeString(auth, Files.readString(auth) + "\nenv.token.profile = *\n", StandardCharsets.UTF_8);
+            // each replica looks for tasks of a gone replica every second
+            Files.writeString(config.resolve("cuga.agents.cfg"), "recover.interval.seconds = 1\n",
+                StandardCharsets.UTF_8);
         };
         a = CugaServer.start(change);
         b = CugaServer.start(change);
@@ -213,5 +216,49 @@ class ReplicasTest {
             .statusCode() == 200)).as("replica b serves again by itself").isTrue();
         assertThat(CugaServer.poll(Duration.ofSeconds(30), () -> a.get("/ready", null).statusCode() == 200))
             .as("replica a is ready again by itself").isTrue();
+    }
+
+    @Test
+    @Order(4)
+    void aKilledReplicasTaskIsMarkedInterruptedByTheOtherAndResumesThere() throws Exception {
+        HttpResponse<String> submitted = a.send(HttpRequest.newBuilder(a.uri("/api/v1/tasks"))
+            .header("Content-Type", "application/json").header("X-Cuga-Profile", "gated")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"goal\": \"calculate 6*7\"}")), AGENT_TOKEN);
+        assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
+        String id = json(submitted).path("id").asText();
+        assertThat(CugaServer.poll(Duration.ofSeconds(30), () -> status(b, id).equals("waiting_approval")))
+            .as("the task waits for a human on replica a").isTrue();
+        // replica b checks every second: a is alive, so its task is left alone
+        Thread.sleep(3000);
+        assertThat(status(b, id)).isEqualTo("waiting_approval");
+
+        a.kill();
+        // once a has not beaten for the store's lease (30 s), b marks its task failed, interrupted
+        JsonNode[] last = new JsonNode[1];
+        assertThat(CugaServer.poll(Duration.ofSeconds(90), () -> {
+            last[0] = json(b.get("/api/v1/tasks/" + id, AGENT_TOKEN));
+            return last[0].path("status").asText().equals("failed");
+        })).as("the killed replica's task, seen from b: %s\n%s", last[0], b.logTail()).isTrue();
+        assertThat(last[0].path("errorCode").asText()).isEqualTo("interrupted");
+        assertThat(b.logText()).contains("Task " + id + " was interrupted: the server running it (");
+
+        // resumed on b, it runs there: a new approval, decided on b, and the answer
+        HttpResponse<String> resumed = b.post("/api/v1/tasks/" + id + "/resume", AGENT_TOKEN, "application/json", "{}");
+        assertThat(resumed.statusCode()).as(resumed.body()).isEqualTo(200);
+        assertThat(CugaServer.poll(Duration.ofSeconds(30), () -> status(b, id).equals("waiting_approval"))).isTrue();
+        JsonNode waiting = json(b.get("/api/v1/tasks/" + id, AGENT_TOKEN));
+        String approval = waiting.path("steps").get(0).path("approvalId").asText();
+        assertThat(approval).isNotEmpty();
+        HttpResponse<String> approved = b.post("/api/v1/approvals/" + approval + "/approve", APPROVER_TOKEN,
+            "application/json", "{\"reason\":\"resumed on b\"}");
+        assertThat(approved.statusCode()).as(approved.body()).isEqualTo(200);
+        assertThat(CugaServer.poll(Duration.ofSeconds(30), () -> status(b, id).equals("completed")))
+            .as("%s", json(b.get("/api/v1/tasks/" + id, AGENT_TOKEN))).isTrue();
+        assertThat(json(b.get("/api/v1/tasks/" + id, AGENT_TOKEN)).path("answer").path("value").asInt())
+            .isEqualTo(42);
+    }
+
+    private static String status(CugaServer server, String id) {
+        return json(server.get("/api/v1/tasks/" + id, AGENT_TOKEN)).path("status").asText();
     }
 }

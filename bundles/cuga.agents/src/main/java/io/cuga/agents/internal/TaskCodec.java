@@ -36,17 +36,22 @@ final class TaskCodec {
      *     kept with the task so a resumed run stays linked to it
      */
     static String write(Task task, String parentSpanId) {
-        return write(task, parentSpanId, true);
+        return write(task, parentSpanId, true, "");
     }
 
     /**
      * @param parentSpanId the caller's span the task's span is a child of, empty when none
      * @param sampled whether the caller records the trace (its traceparent's sampled flag): kept too, so a resumed
      *     or recovered run is sampled as the caller asked
+     * @param runner the store instance of the server running the task ({@code TaskStore.instance()}), empty when
+     *     unknown: a replica that finds the task open while that instance is gone marks it interrupted
      */
-    static String write(Task task, String parentSpanId, boolean sampled) {
+    static String write(Task task, String parentSpanId, boolean sampled, String runner) {
         try {
             Map<String, Object> m = toMap(task);
+            if (runner != null && !runner.isEmpty()) {
+                m.put("runner", runner);
+            }
             if (parentSpanId != null && !parentSpanId.isEmpty()) {
                 m.put("parentSpanId", parentSpanId);
                 if (!sampled) {
@@ -195,6 +200,15 @@ final class TaskCodec {
     static String parentSpanId(String json) {
         try {
             return JSON.readTree(json).path("parentSpanId").asText("");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("a stored task is not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the store instance of the server that last ran a stored task, empty when not recorded */
+    static String runner(String json) {
+        try {
+            return JSON.readTree(json).path("runner").asText("");
         } catch (IOException e) {
             throw new IllegalArgumentException("a stored task is not JSON: " + e.getMessage(), e);
         }

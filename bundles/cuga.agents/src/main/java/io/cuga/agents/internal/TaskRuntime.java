@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -197,11 +199,18 @@ public final class TaskRuntime implements TaskService {
             + "store each final answer (when a MemoryStore is available).")
         boolean memory_enabled() default true;
 
-        /** @return whether unfinished tasks are failed at start */
-        @AttributeDefinition(name = "Recover interrupted", description = "At start, mark tasks left unfinished "
-            + "(the server stopped or crashed while they ran) as failed with errorCode interrupted. With several "
-            + "replicas on one database, enable it on one only.")
+        /** @return whether tasks whose server is gone are failed */
+        @AttributeDefinition(name = "Recover interrupted", description = "Mark tasks left unfinished by a server "
+            + "that is gone (it stopped or crashed while they ran: this server before a restart, or another "
+            + "replica on the same database) as failed with errorCode interrupted, so they can be resumed. A "
+            + "server is gone when its store instance has not shown life for the store's lease (30 s); tasks of "
+            + "live replicas are never touched, so every replica can keep this on.")
         boolean recover_interrupted() default true;
+
+        /** @return how often to look for tasks whose server is gone */
+        @AttributeDefinition(name = "Recover interval (s)", description = "How often open tasks are checked for a "
+            + "server that is gone (with recover.interrupted).", min = "1")
+        int recover_interval_seconds() default 10;
     }
 
     private final Dispatcher dispatcher;
@@ -216,6 +225,9 @@ public final class TaskRuntime implements TaskService {
     private final int maxDepth;
     private final boolean memoryEnabled;
     private final ThreadPoolExecutor runner;
+    /** Looks for tasks whose server is gone, every recover.interval.seconds. */
+    private final ScheduledExecutorService recovery = Executors.newSingleThreadScheduledExecutor(
+        threads("cuga-agent-recovery"));
     private final Map<String, ExecutorService> workers = new LinkedHashMap<>();
     private final Map<String, Run> active = new ConcurrentHashMap<>();
     private final Map<String, Planner> planners = new ConcurrentHashMap<>();
@@ -257,7 +269,9 @@ public final class TaskRuntime implements TaskService {
                 "cuga-agent-" + w)));
         }
         if (config.recover_interrupted()) {
-            recoverInterrupted();
+            recoverInterrupted(true);
+            long every = Math.max(1, config.recover_interval_seconds());
+            recovery.scheduleWithFixedDelay(() -> recoverInterrupted(false), every, every, TimeUnit.SECONDS);
         }
         LOG.info("Agents ready: planner {}, {} routing over {}, retry {} x{}, limits {} steps / {} calls / {} s",
             plannerName, coordinator.strategy().label(), coordinator.workers(), retry.kind(), retry.maxAttempts(),
@@ -269,6 +283,7 @@ public final class TaskRuntime implements TaskService {
     void deactivate() {
         stopping = true;
         runner.shutdownNow();
+        recovery.shutdownNow();
         for (Run run : active.values()) {
             Future<?> f = run.future;
             if (f != null) {
@@ -1312,9 +1327,10 @@ public final class TaskRuntime implements TaskService {
         run.version = stored.version();
     }
 
-    private static StoredDocument document(Task task, long version, String parentSpanId, boolean sampled) {
+    private StoredDocument document(Task task, long version, String parentSpanId, boolean sampled) {
         return new StoredDocument(task.id(), version, task.status().label(), task.profile(), task.session(),
-            task.caller(), task.createdAt(), task.updatedAt(), TaskCodec.write(task, parentSpanId, sampled));
+            task.caller(), task.createdAt(), task.updatedAt(), TaskCodec.write(task, parentSpanId, sampled,
+                store.instance()));
     }
 
     private void auditDecision(Run run, String type, String stage, String target, String tool, String reason,
@@ -1400,11 +1416,26 @@ public final class TaskRuntime implements TaskService {
         return run.plan != null ? run.plan.planner() : plannerFor(run.profile);
     }
 
-    private void recoverInterrupted() {
+    /**
+     * Marks open tasks whose server is gone as failed {@code interrupted}: those whose runner (the store instance
+     * that last ran them) has not shown life for the store's lease, and, at start, those written before runners
+     * were recorded. Tasks of this server and of live replicas are left alone.
+     *
+     * @param atStart whether this is the check at activation
+     */
+    private void recoverInterrupted(boolean atStart) {
         Set<String> open = Set.of("created", "planned", "routed", "executing", "waiting_approval");
+        Map<String, Boolean> live = new HashMap<>();
         try {
             for (StoredDocument d : store.listTasks(new TaskStore.Query(null, null, null, open,
                 TaskStore.Query.MAX_LIMIT))) {
+                if (stopping || active.containsKey(d.id())) {
+                    continue;
+                }
+                String runner = TaskCodec.runner(d.document());
+                if (runner.isEmpty() ? !atStart : live.computeIfAbsent(runner, store::isLive)) {
+                    continue;
+                }
                 Run run = new Run(TaskCodec.read(d.document()), d.version());
                 run.parentSpanId = TaskCodec.parentSpanId(d.document());
                 run.sampled = TaskCodec.parentSampled(d.document());
@@ -1426,10 +1457,13 @@ public final class TaskRuntime implements TaskService {
                     run.endedAt = Instant.now();
                     persist(run);
                 }
-                LOG.info("Task {} was interrupted by a stop of the server: marked failed", run.id);
+                LOG.info("Task {} was interrupted: the server running it ({}) is gone; marked failed", run.id,
+                    runner.isEmpty() ? "before a restart" : runner);
             }
         } catch (StoreUnavailableException | TaskStore.VersionConflictException e) {
             LOG.warn("Interrupted tasks could not be marked failed: {}", e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("Interrupted tasks could not be checked: {}", e.toString());
         }
     }
 

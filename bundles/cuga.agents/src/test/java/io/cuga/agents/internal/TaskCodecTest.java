@@ -29,11 +29,18 @@ class TaskCodecTest {
 
     @Test
     void theCallersSampledFlagIsStoredWithItsSpan() {
-        assertThat(TaskCodec.parentSampled(TaskCodec.write(TASK, "00f067aa0ba902b7", false))).isFalse();
-        assertThat(TaskCodec.parentSampled(TaskCodec.write(TASK, "00f067aa0ba902b7", true))).isTrue();
+        assertThat(TaskCodec.parentSampled(TaskCodec.write(TASK, "00f067aa0ba902b7", false, ""))).isFalse();
+        assertThat(TaskCodec.parentSampled(TaskCodec.write(TASK, "00f067aa0ba902b7", true, ""))).isTrue();
         assertThat(TaskCodec.parentSampled(TaskCodec.write(TASK, "00f067aa0ba902b7"))).isTrue();
-        assertThat(TaskCodec.parentSampled(TaskCodec.write(TASK, "", false))).as("no caller span: nothing to follow")
+        assertThat(TaskCodec.parentSampled(TaskCodec.write(TASK, "", false, ""))).as("no caller span: nothing to follow")
             .isTrue();
+    }
+
+    @Test
+    void theInstanceRunningTheTaskIsStored() {
+        assertThat(TaskCodec.runner(TaskCodec.write(TASK, "", true, "4242@host/1a2b3c4d"))).isEqualTo(
+            "4242@host/1a2b3c4d");
+        assertThat(TaskCodec.runner(TaskCodec.write(TASK))).as("written before runners were recorded").isEmpty();
     }
 
     @Test

@@ -17,6 +17,30 @@ import org.osgi.annotation.versioning.ProviderType;
 public interface TaskStore {
 
     /**
+     * The store instance this server's tasks run under, among the replicas sharing the database (since 1.2). A
+     * task records it, so another replica can tell whether the one running the task is still there.
+     *
+     * @return this instance's id, empty when the store does not tell instances apart
+     */
+    default String instance() {
+        return "";
+    }
+
+    /**
+     * Whether a store instance is still there: it has shown life within the store's lease (since 1.2). A task
+     * left open by an instance that is not (a crashed or killed replica, this server before a restart) can never
+     * end by itself.
+     *
+     * @param instance an id from {@link #instance()}
+     * @return true for this instance and for one seen within the lease; false for one not seen for longer, or
+     *     unknown; true when the store does not tell instances apart (nothing is taken for gone)
+     * @throws StoreUnavailableException when the store cannot be reached
+     */
+    default boolean isLive(String instance) {
+        return true;
+    }
+
+    /**
      * Stores a new task.
      *
      * @param task the task, version 0 (it is stored as version 1)

@@ -2,7 +2,8 @@
  * Durable state, behind one SPI with one implementation per database (SQLite, the embedded default, and
  * PostgreSQL, for several replicas sharing one database): the audit trail, the budget ledger, approvals and
  * (since 1.1, {@link io.cuga.api.store.TaskStore}) the agents' tasks and sessions. Since 1.2 a budget
- * {@link io.cuga.api.store.BudgetLedger.Reservation} carries the id of its hold.
+ * {@link io.cuga.api.store.BudgetLedger.Reservation} carries the id of its hold, and a
+ * {@link io.cuga.api.store.TaskStore} tells its instance and whether another instance is still there.
  *
  * <p>Every operation is durable when it returns. A store that cannot reach its database throws
  * {@link io.cuga.api.store.StoreUnavailableException}; callers fail closed on it (the call is refused with 503,

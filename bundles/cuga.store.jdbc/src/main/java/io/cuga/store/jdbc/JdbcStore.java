@@ -177,6 +177,9 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
             options.appendTimeoutMillis());
         migrate();
         writer.start("cuga-audit-writer-" + dialect.id());
+        if (migrated) {
+            keepHolds(); // this instance is seen alive before it makes any hold or task
+        }
         monitor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cuga-store-monitor-" + dialect.id());
             t.setDaemon(true);
@@ -839,6 +842,24 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
         });
     }
 
+    // ---------------------------------------------------------------- instances
+
+    @Override
+    public String instance() {
+        return owner;
+    }
+
+    @Override
+    public boolean isLive(String instance) {
+        if (owner.equals(instance)) {
+            return true;
+        }
+        if (instance == null || instance.isEmpty()) {
+            return false;
+        }
+        return read("instance check", c -> BudgetHolds.isLive(c, dialect, instance, options.holdLeaseMillis() * 1000));
+    }
+
     // ---------------------------------------------------------------- approvals
 
     private static final String APPROVAL_COLUMNS = "id, status, created_us, expires_us, call_id, trace_id, "
@@ -1006,7 +1027,11 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
         }
         StoredDocument stored = new StoredDocument(task.id(), 1, task.status(), task.profile(), task.session(),
             task.caller(), AuditCodec.micros(task.createdAt()), AuditCodec.micros(Instant.now()), task.document());
-        return write("task create", c -> {
+        boolean beaten = ownerBeaten;
+        StoredDocument created = write("task create", c -> {
+            if (!beaten) {
+                BudgetHolds.beat(c, dialect, owner); // the task names this instance: it must be seen alive
+            }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO cuga_task (" + TASK_COLUMNS
                 + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
                 ps.setString(1, stored.id());
@@ -1024,6 +1049,8 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
             }
             return stored;
         });
+        ownerBeaten = true;
+        return created;
     }
 
     @Override

@@ -423,6 +423,22 @@ public abstract class StoreContract {
         assertThat(count(b, "SELECT COUNT(*) FROM cuga_budget_hold WHERE id = '" + unended.hold() + "'")).isZero();
     }
 
+    @Test
+    void eachInstanceIsLiveToTheOthersUntilItStopsBeating() throws Exception {
+        JdbcStore a = open();
+        JdbcStore b = open();
+        assertThat(a.instance()).isNotEmpty().isNotEqualTo(b.instance()).contains("@");
+        assertThat(a.isLive(a.instance())).isTrue();
+        assertThat(a.isLive(b.instance())).as("seen alive from its start").isTrue();
+        assertThat(b.isLive(a.instance())).isTrue();
+        assertThat(a.isLive("12@gone/00000000")).as("never seen").isFalse();
+        // what a replica killed long ago leaves: a row not beaten for longer than the lease
+        exec(a, "INSERT INTO cuga_store_owner (owner, started_us, seen_us) VALUES ('killed-replica', 0, 0)");
+        assertThat(a.isLive("killed-replica")).isFalse();
+        b.close();
+        assertThat(a.isLive(b.instance())).as("closed cleanly: gone at once").isFalse();
+    }
+
     // ------------------------------------------------------------------ approvals
 
     static Approval pending(String id, Instant expires) {

@@ -112,6 +112,26 @@ public final class BudgetHolds {
     }
 
     /**
+     * @param c a connection
+     * @param dialect the database
+     * @param instance a store instance
+     * @param leaseMicros how long an instance may stay silent
+     * @return whether it has beaten within the lease
+     * @throws SQLException when the database fails
+     */
+    public static boolean isLive(Connection c, Dialect dialect, String instance, long leaseMicros)
+        throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM cuga_store_owner WHERE owner = ? AND seen_us >= "
+            + dialect.nowMicros() + " - ?")) {
+            ps.setString(1, instance);
+            ps.setLong(2, leaseMicros);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /**
      * Releases the holds of instances other than {@code self} that have not beaten for {@code leaseMicros}
      * (or, with no row at all, whose holds are older than that), and forgets such instances once they hold
      * nothing.
