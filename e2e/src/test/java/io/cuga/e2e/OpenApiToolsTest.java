@@ -199,6 +199,11 @@ class OpenApiToolsTest {
         assertThat(poll(Duration.ofSeconds(20), () -> log().contains("OpenAPI service 'gone'")
             && log().contains("OpenAPI service 'shop' from shop.json: 2 tools"))).as(log()).isTrue();
         assertThat(log()).contains("gone.json cannot be read (NoSuchFileException)");
+        // and the operators' diagnostics say so
+        HttpResponse<String> diagnostics = server.get("/api/v1/tools/diagnostics", CugaServer.ADMIN_TOKEN);
+        assertThat(diagnostics.statusCode()).isEqualTo(200);
+        assertThat(diagnostics.body()).contains("\"kind\":\"openapi_unusable\"")
+            .contains("\"subject\":\"openapi service 'gone'\"").contains("gone.json cannot be read");
     }
 
     private static String log() {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -22,6 +23,7 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.FieldOption;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -34,6 +36,7 @@ import org.slf4j.LoggerFactory;
 import io.cuga.api.decision.Decision;
 import io.cuga.api.decision.Verdict;
 import io.cuga.api.dispatch.Diagnostic;
+import io.cuga.api.dispatch.DiagnosticSource;
 import io.cuga.api.dispatch.ToolInfo;
 import io.cuga.api.dispatch.ToolRegistry;
 import io.cuga.api.event.Event;
@@ -74,6 +77,11 @@ public class ToolTracker implements ToolRegistry {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
     private volatile PolicyService policies;
+
+    /** Bundles' own diagnostics (tool sources whose spec or server cannot be used). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+        policyOption = ReferencePolicyOption.GREEDY, fieldOption = FieldOption.UPDATE)
+    private final List<DiagnosticSource> diagnosticSources = new CopyOnWriteArrayList<>();
 
     @Activate
     public ToolTracker(BundleContext context, AllowlistConfig config,
@@ -207,6 +215,19 @@ public class ToolTracker implements ToolRegistry {
     public List<Diagnostic> diagnostics() {
         List<Diagnostic> out = new ArrayList<>(snapshot.diagnostics);
         out.addAll(bundleDiagnostics.current());
+        for (DiagnosticSource source : diagnosticSources) {
+            try {
+                for (Diagnostic d : source.diagnostics()) {
+                    if (d != null) {
+                        out.add(d.at() == null ? new Diagnostic(d.kind(), d.subject(), d.message(), Instant.EPOCH)
+                            : d);
+                    }
+                }
+            } catch (RuntimeException | LinkageError e) {
+                out.add(new Diagnostic("diagnostics_failed", source.getClass().getName(),
+                    "its diagnostics could not be read: " + e, Instant.now()));
+            }
+        }
         out.sort(Comparator.comparing(Diagnostic::at).reversed());
         return out;
     }

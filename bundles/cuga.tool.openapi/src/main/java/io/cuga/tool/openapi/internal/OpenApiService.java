@@ -28,6 +28,8 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.cuga.api.dispatch.Diagnostic;
+import io.cuga.api.dispatch.DiagnosticSource;
 import io.cuga.api.net.EgressGuard;
 import io.cuga.api.tool.Tool;
 import io.cuga.api.tool.ToolException;
@@ -38,10 +40,12 @@ import io.cuga.tool.http.client.TargetUrl;
  * One OpenAPI service (one factory configuration {@code cuga.tool.openapi-<name>.cfg}): reads its document, file
  * or URL (a URL through egress, under {@code spec.profile}), and registers one {@link Tool} service per operation.
  * A changed configuration makes a new instance, so the tools are registered anew; a configuration or a spec file
- * that cannot be used fails this instance only (logged, and shown as the component's activation error), never the
- * other services. A spec URL that cannot be fetched or used is tried again in the background with capped
- * exponential backoff ({@code spec.retry.initial.millis}, {@code spec.retry.max.millis}) until it loads or the
- * instance goes away, logged once per change of its state (not loaded, another reason, loaded).
+ * that cannot be used leaves this instance without tools (logged, and a diagnostic), never the other services. A
+ * spec URL that cannot be fetched or used is tried again in the background with capped exponential backoff
+ * ({@code spec.retry.initial.millis}, {@code spec.retry.max.millis}) until it loads or the instance goes away,
+ * logged once per change of its state (not loaded, another reason, loaded). What stands in the way, and the
+ * operations a loaded document had to leave out, are this instance's {@link DiagnosticSource} diagnostics:
+ * {@code GET /api/v1/tools/diagnostics} and the console's Tools page show them.
  */
 @Component(configurationPid = OpenApiConfig.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
 @Designate(ocd = OpenApiConfig.class, factory = true)
@@ -55,6 +59,9 @@ public class OpenApiService {
     static final String OPERATION_PROPERTY = "cuga.openapi.operation";
 
     private final List<ServiceRegistration<Tool>> registrations = new ArrayList<>();
+    /** What this service's diagnostics say now (GET /api/v1/tools/diagnostics, the console's Tools page). */
+    private volatile List<Diagnostic> diagnostics = List.of();
+    private final ServiceRegistration<DiagnosticSource> diagnosticRegistration;
     private final BundleContext context;
     private final OpenApiConfig config;
     private final Path configDir;
@@ -80,6 +87,9 @@ public class OpenApiService {
         this.configDir = configDir == null ? null : Path.of(configDir);
         this.dataDir = dataDir == null ? null : Path.of(dataDir);
         this.guard = guard;
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(SERVICE_PROPERTY, config.name());
+        this.diagnosticRegistration = context.registerService(DiagnosticSource.class, () -> diagnostics, props);
         Loaded loaded;
         try {
             loaded = load(config, this.configDir, this.dataDir, guard);
@@ -87,6 +97,7 @@ public class OpenApiService {
             attempts = 1;
             nextWait = Math.max(10, config.spec_retry_initial_millis());
             lastFailure = e.getMessage();
+            notLoaded(e.getMessage());
             LOG.warn("OpenAPI service '{}' not loaded yet: {}; trying again in {} ms, then with backoff up to {} ms",
                 config.name(), e.getMessage(), nextWait, retryMax());
             retries = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -97,10 +108,23 @@ public class OpenApiService {
             retries.schedule(this::retry, nextWait, TimeUnit.MILLISECONDS);
             return;
         } catch (IllegalArgumentException e) {
+            // not worth retrying (a configuration or a spec file that cannot be used): no tools until it changes
             LOG.error("OpenAPI service '{}' ({}) not loaded: {}", config.name(), config.spec(), e.getMessage());
-            throw e;
+            diagnostics = List.of(new Diagnostic("openapi_unusable", subject(), "not loaded: " + e.getMessage()
+                + "; it has no tools until its configuration or spec changes", Instant.now()));
+            return;
         }
         register(loaded);
+    }
+
+    /** @return what this service's diagnostics concern */
+    private String subject() {
+        return "openapi service '" + config.name() + "'";
+    }
+
+    private void notLoaded(String why) {
+        diagnostics = List.of(new Diagnostic("openapi_not_loaded", subject(), "not loaded yet (attempt " + attempts
+            + "): " + why + "; trying again with backoff up to " + retryMax() + " ms", Instant.now()));
     }
 
     private long retryMax() {
@@ -115,6 +139,7 @@ public class OpenApiService {
             loaded = load(config, configDir, dataDir, guard);
         } catch (IllegalArgumentException e) {
             nextWait = Math.min(retryMax(), nextWait * 2);
+            notLoaded(e.getMessage());
             if (!e.getMessage().equals(lastFailure)) {
                 lastFailure = e.getMessage();
                 LOG.warn("OpenAPI service '{}' still not loaded: {}; trying again with backoff up to {} ms",
@@ -140,6 +165,9 @@ public class OpenApiService {
             return;
         }
         loaded.problems().forEach(problem -> LOG.warn("OpenAPI service '{}': {}", loaded.name(), problem));
+        Instant now = Instant.now();
+        diagnostics = loaded.problems().stream().map(problem -> new Diagnostic("openapi_problem", subject(), problem,
+            now)).toList();
         for (OperationTool tool : loaded.tools()) {
             registrations.add(context.registerService(Tool.class, tool, properties(loaded, tool, config)));
         }
@@ -150,6 +178,11 @@ public class OpenApiService {
     @Deactivate
     synchronized void deactivate() {
         closed = true;
+        try {
+            diagnosticRegistration.unregister();
+        } catch (IllegalStateException e) {
+            // already gone with the bundle
+        }
         if (retries != null) {
             retries.shutdownNow();
         }

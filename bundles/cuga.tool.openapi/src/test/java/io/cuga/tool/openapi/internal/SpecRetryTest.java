@@ -21,6 +21,8 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 
+import io.cuga.api.dispatch.Diagnostic;
+import io.cuga.api.dispatch.DiagnosticSource;
 import io.cuga.api.net.EgressGuard;
 import io.cuga.api.tool.Tool;
 import io.cuga.guardrail.egress.internal.EgressFixture;
@@ -79,6 +81,11 @@ class SpecRetryTest {
         assertThat(tools()).as("nothing answers yet: the activation succeeds without tools").isEmpty();
         Thread.sleep(500); // several failed attempts
         assertThat(tools()).isEmpty();
+        List<Diagnostic> waiting = diagnostics();
+        assertThat(waiting).hasSize(1);
+        assertThat(waiting.get(0).kind()).isEqualTo("openapi_not_loaded");
+        assertThat(waiting.get(0).subject()).isEqualTo("openapi service 'items'");
+        assertThat(waiting.get(0).message()).contains("not loaded yet (attempt ").contains("trying again");
 
         server = new ItemsServer(port);
         assertThat(poll(() -> {
@@ -95,10 +102,36 @@ class SpecRetryTest {
             org.assertj.core.api.InstanceOfAssertFactories.MAP).containsEntry("id", "a1");
         assertThat(server.requests.stream().filter(r -> r.equals("GET /openapi.json")).count())
             .as("no more fetches once loaded").isEqualTo(1);
+        assertThat(diagnostics()).as("loaded, with every operation").isEmpty();
 
         service.deactivate();
         service = null;
         assertThat(tools()).isEmpty();
+        assertThat(context.getServiceReferences(DiagnosticSource.class, null)).as("gone with the instance").isEmpty();
+    }
+
+    @Test
+    void aSpecFileThatCannotBeReadLeavesTheServiceWithoutToolsAndSaysWhy() throws Exception {
+        EgressGuard loopback = EgressFixture.guard("schemes", List.of("http"), "allow_cidrs", List.of("127.0.0.0/8"));
+        service = new OpenApiService(context, Configs.of("name", "items", "spec", "missing.json"), loopback);
+        assertThat(tools()).isEmpty();
+        List<Diagnostic> why = diagnostics();
+        assertThat(why).hasSize(1);
+        assertThat(why.get(0).kind()).isEqualTo("openapi_unusable");
+        assertThat(why.get(0).message()).contains("missing.json").contains("no tools until");
+    }
+
+    /** @return what the instance's DiagnosticSource service says now */
+    private List<Diagnostic> diagnostics() throws Exception {
+        Collection<ServiceReference<DiagnosticSource>> refs = context.getServiceReferences(DiagnosticSource.class,
+            "(" + OpenApiService.SERVICE_PROPERTY + "=items)");
+        assertThat(refs).hasSize(1);
+        ServiceReference<DiagnosticSource> ref = refs.iterator().next();
+        try {
+            return context.getService(ref).diagnostics();
+        } finally {
+            context.ungetService(ref);
+        }
     }
 
     @Test
