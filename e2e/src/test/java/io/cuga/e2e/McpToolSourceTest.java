@@ -125,6 +125,10 @@ class McpToolSourceTest {
             assertThat(poll(Duration.ofSeconds(30), () -> server.logText().contains("line 3: server 'x': "
                 + "transport must be stdio or http"))).isTrue();
             assertThat(server.toolNames()).contains("everything_echo", "more_echo");
+            // and the operators' diagnostics say so
+            String diagnostics = server.get("/api/v1/tools/diagnostics", CugaServer.ADMIN_TOKEN).body();
+            assertThat(diagnostics).contains("\"kind\":\"mcp_servers_file\"")
+                .contains("transport must be stdio or http");
 
             // stopping the bundle ends every child process
             List<ProcessHandle> children = mcpChildren(server);

@@ -2,10 +2,13 @@ package io.cuga.tool.mcp.internal;
 
 import java.lang.reflect.Field;
 import java.nio.file.Path;
+import java.util.function.Function;
 
 import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
 import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.spec.McpSchema;
+import reactor.core.publisher.Mono;
 
 /**
  * The SDK's stdio transport with the child's environment emptied first (the SDK then adds only its safe default
@@ -15,10 +18,38 @@ import io.modelcontextprotocol.json.McpJsonMapper;
 final class ConfinedStdioTransport extends StdioClientTransport {
 
     private final Path workingDirectory;
+    private final String command;
 
     ConfinedStdioTransport(ServerParameters params, McpJsonMapper mapper, Path workingDirectory) {
         super(params, mapper);
         this.workingDirectory = workingDirectory;
+        this.command = params.getCommand();
+    }
+
+    /** Why the child could not be started, or null. */
+    private volatile Throwable startFailure;
+
+    @Override
+    public Mono<Void> connect(Function<Mono<McpSchema.JSONRPCMessage>, Mono<McpSchema.JSONRPCMessage>> handler) {
+        // the SDK's client does not fail its initialization when the start fails: it waits for its timeout
+        return super.connect(handler).doOnError(e -> startFailure = e);
+    }
+
+    /**
+     * @return why the child is not running although it was to be started (it could not start, or it exited),
+     *     or null while it runs or has not been started yet
+     */
+    String ended() {
+        Throwable failure = startFailure;
+        if (failure != null) {
+            Throwable root = failure;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            return "its command " + command + " could not be started (" + root.getMessage() + ")";
+        }
+        Process p = process();
+        return p != null && !p.isAlive() ? "its process exited with " + p.exitValue() : null;
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.HashMap;
@@ -34,6 +35,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.cuga.api.dispatch.Diagnostic;
+import io.cuga.api.dispatch.DiagnosticSource;
 import io.cuga.api.tool.RiskTier;
 import io.cuga.api.tool.Tool;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -51,7 +54,7 @@ import io.modelcontextprotocol.spec.McpSchema;
  */
 @Component(immediate = true, configurationPid = McpToolConfig.PID)
 @Designate(ocd = McpToolConfig.class)
-public class McpToolSource {
+public class McpToolSource implements DiagnosticSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(McpToolSource.class);
 
@@ -77,7 +80,9 @@ public class McpToolSource {
     private String pendingText;
     /** whether the file has been polled since it was configured: what the first poll reads is acted on at once */
     private boolean readOnce;
-    private String lastProblem;
+    private volatile String lastProblem;
+    /** When the servers file's current problem was first seen. */
+    private volatile Instant problemSince;
 
     private record Registered(String server, Map<String, Object> properties, ServiceRegistration<Tool> registration) {
     }
@@ -284,8 +289,35 @@ public class McpToolSource {
     private void problem(String message) {
         if (!message.equals(lastProblem)) {
             LOG.warn("{}", message);
+            problemSince = Instant.now();
             lastProblem = message;
         }
+    }
+
+    /**
+     * What stands in the way now: a servers file that cannot be used, and each server that is not connected (it
+     * could not start or went down) with why; shown in the diagnostics route and on the console's Tools page.
+     */
+    @Override
+    public List<Diagnostic> diagnostics() {
+        List<Diagnostic> out = new ArrayList<>();
+        String problem = lastProblem;
+        Instant since = problemSince;
+        if (problem != null) {
+            out.add(new Diagnostic("mcp_servers_file", "mcp servers file", problem, since == null ? Instant.now()
+                : since));
+        }
+        List<ServerConnection> all;
+        synchronized (this) {
+            all = new ArrayList<>(servers.values());
+        }
+        for (ServerConnection server : all) {
+            Diagnostic d = server.diagnostic();
+            if (d != null) {
+                out.add(d);
+            }
+        }
+        return out;
     }
 
     private void apply(List<ServerSpec> specs) {

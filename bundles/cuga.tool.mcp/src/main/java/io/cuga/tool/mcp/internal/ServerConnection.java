@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.cuga.api.dispatch.Diagnostic;
 import io.cuga.api.tool.ToolException;
 import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
@@ -37,6 +38,7 @@ import io.modelcontextprotocol.spec.McpClientTransport;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import reactor.core.Exceptions;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -70,6 +72,8 @@ final class ServerConnection {
     private final AtomicBoolean pingPending = new AtomicBoolean();
     private int generation;
     private Duration backoff;
+    /** Why the server is not connected, and since when; null while it is or before its first start ends. */
+    private volatile Diagnostic down;
     private ScheduledFuture<?> restart;
 
     ServerConnection(ServerSpec spec, Settings settings, ToolSink sink, ObjectMapper mapper) {
@@ -138,11 +142,13 @@ final class ServerConnection {
         try {
             connect(gen);
             backoff = settings.restartInitial();
+            down = null;
         } catch (RuntimeException | IOException e) {
             if (stopped) {
                 LOG.info("MCP server '{}' stopped while starting", spec.name());
             } else {
                 LOG.warn("MCP server '{}' could not start: {}", spec.name(), message(e));
+                markDown("it could not start: " + message(e));
             }
             disconnect();
             scheduleRestart();
@@ -172,7 +178,16 @@ final class ServerConnection {
             .build();
         client = null;
         try {
-            c.initialize().block(left(deadline));
+            Mono<McpSchema.InitializeResult> init = c.initialize();
+            if (stdio != null) {
+                // a child that cannot start or exits at once fails the start now, not at the connect timeout
+                ConfinedStdioTransport child = stdio;
+                init = Mono.firstWithSignal(init, Flux.interval(Duration.ofMillis(50))
+                    .map(tick -> String.valueOf(child.ended())).filter(why -> !why.equals("null")).next()
+                    .flatMap(why -> Mono.<McpSchema.InitializeResult>error(new IOException(why
+                        + " before it answered"))));
+            }
+            init.block(left(deadline));
             if (stdio != null) {
                 process = stdio.process();
             }
@@ -317,10 +332,23 @@ final class ServerConnection {
             return;
         }
         LOG.warn("MCP server '{}' is down ({}); its tools are withdrawn until it is back", spec.name(), why);
+        markDown("it is down: " + why);
         generation++;
         sink.publish(this, List.of());
         disconnect();
         scheduleRestart();
+    }
+
+    private void markDown(String why) {
+        Diagnostic before = down;
+        down = new Diagnostic("mcp_server_down", "mcp server '" + spec.name() + "'", why + "; its tools are withdrawn"
+            + " and it is restarted with backoff (up to " + settings.restartMax().toMillis() + " ms apart)",
+            before == null ? Instant.now() : before.at());
+    }
+
+    /** @return why the server is not connected (since the first failure in a row), or null while it is */
+    Diagnostic diagnostic() {
+        return stopped ? null : down;
     }
 
     private void scheduleRestart() {

@@ -110,6 +110,44 @@ class McpToolSourceTest {
     }
 
     @Test
+    void aServerThatCannotStartAndABrokenFileAreDiagnosedUntilFixed() throws Exception {
+        String everything = McpServers.bin("mcp-server-everything").toString();
+        Files.writeString(file, "servers:\n" + stdio("missing", tmp.resolve("no-such-server").toString(), "stdio")
+            + stdio("quits", "/bin/false", "stdio") + stdio("everything", everything, "stdio"));
+        // the default connect timeout (30 s): a child that cannot start or quits is not waited for
+        source = new McpToolSource(context, config(Map.of("servers_file", file.toString(), "poll_millis",
+            3_600_000L)));
+        assertThat(poll(() -> id("everything_echo") != null)).isTrue();
+        assertThat(poll(() -> source.diagnostics().size() == 2)).as("%s", source.diagnostics()).isTrue();
+        assertThat(source.diagnostics()).allSatisfy(d -> {
+            assertThat(d.kind()).isEqualTo("mcp_server_down");
+            assertThat(d.message()).startsWith("it could not start: ").contains("restarted with backoff");
+        }).anySatisfy(d -> {
+            assertThat(d.subject()).isEqualTo("mcp server 'missing'");
+            assertThat(d.message()).contains("its command " + tmp.resolve("no-such-server") + " could not be started");
+        }).anySatisfy(d -> {
+            assertThat(d.subject()).isEqualTo("mcp server 'quits'");
+            assertThat(d.message()).contains("its process exited with 1 before it answered");
+        });
+
+        // a file with a mistake: diagnosed, the running servers kept
+        Files.writeString(file, "servers:\n  - name: x\n    transport: pigeon\n    command: y\n");
+        source.pollNow();
+        source.pollNow();
+        assertThat(source.diagnostics()).anySatisfy(d -> {
+            assertThat(d.kind()).isEqualTo("mcp_servers_file");
+            assertThat(d.message()).contains("transport must be stdio or http");
+        });
+        assertThat(id("everything_echo")).isNotNull();
+
+        // fixed: the broken server removed, nothing to say
+        Files.writeString(file, "servers:\n" + stdio("everything", everything, "stdio"));
+        source.pollNow();
+        source.pollNow();
+        assertThat(source.diagnostics()).isEmpty();
+    }
+
+    @Test
     void anEditIsActedOnOnlyWhenTwoPollsInARowReadIt() throws Exception {
         String everything = McpServers.bin("mcp-server-everything").toString();
         String full = "servers:\n" + stdio("everything", everything, "stdio");
