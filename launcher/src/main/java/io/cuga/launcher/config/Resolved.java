@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -80,10 +81,18 @@ public final class Resolved {
         return new ArrayList<>(chains.keySet());
     }
 
-    /** Whether a key's value is shown masked: its name says secret, or its metatype type is Password. */
+    /**
+     * Whether a key's value is shown masked: its metatype type is Password, or its name says secret and its type
+     * is not a number or a flag.
+     */
     public boolean secret(String key) {
         Schema.Attr a = schema.attr(Schema.canonical(key));
-        return Schema.secretKey(key) || a != null && a.password();
+        if (a != null && a.password()) {
+            return true;
+        }
+        boolean plain = a != null && Set.of("boolean", "integer", "long", "short", "byte", "double", "float")
+            .contains(a.type().toLowerCase(java.util.Locale.ROOT));
+        return Schema.secretKey(key) && !plain;
     }
 
     /**

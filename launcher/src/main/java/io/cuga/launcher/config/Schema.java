@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -251,10 +252,18 @@ public final class Schema {
         return all;
     }
 
-    /** Values of keys whose last part names a password, token, key or secret are shown masked. */
+    /** The words a key's last word must be for its value to be masked. */
+    private static final Set<String> SECRET_WORDS = Set.of("password", "passwd", "secret", "token", "tokens", "key",
+        "apikey", "credential", "credentials");
+
+    /**
+     * Values of keys whose last word names a password, token, key or secret are shown masked: {@code api.key},
+     * {@code postgres.password}, {@code tokens}; not {@code api.key.file} (a path), {@code postgres.password.env} (a
+     * variable's name), {@code env.token.profile} or {@code keys} (the redacted keys).
+     */
     public static boolean secretKey(String key) {
-        String k = key.toLowerCase(Locale.ROOT);
-        return k.contains("password") || k.contains("token") || k.contains("key") || k.contains("secret");
+        String[] words = key.toLowerCase(Locale.ROOT).split("[._~-]+");
+        return words.length > 0 && SECRET_WORDS.contains(words[words.length - 1]);
     }
 
 }

@@ -167,8 +167,16 @@ class ResolverTest {
         assertThat(r.get("agent.llm.api_key").shown(true)).isEqualTo("****");
         assertThat(r.secret("cuga.model.openai.model")).isFalse();
         assertThat(Schema.secretKey("cuga.auth.tokens")).isTrue();
-        assertThat(Schema.secretKey("cuga.store.password.file")).isTrue();
+        assertThat(Schema.secretKey("cuga.model.openai.api.key")).isTrue();
+        assertThat(Schema.secretKey("agent.llm.api_key")).isTrue();
+        assertThat(Schema.secretKey("cuga.store.postgres.password")).isTrue();
         assertThat(Schema.secretKey("cuga.dispatcher.pool.threads")).isFalse();
+        // what only names where a secret is, or is not one
+        assertThat(Schema.secretKey("cuga.store.postgres.password.file")).as("a path").isFalse();
+        assertThat(Schema.secretKey("cuga.store.postgres.password.env")).as("a variable's name").isFalse();
+        assertThat(Schema.secretKey("cuga.model.openai.api.key.file")).isFalse();
+        assertThat(Schema.secretKey("cuga.auth.env.token.profile")).isFalse();
+        assertThat(Schema.secretKey("cuga.redaction.keys")).as("the redacted keys").isFalse();
     }
 
     @Test
