@@ -75,9 +75,13 @@ class ReplicasTest {
     @BeforeAll
     static void startReplicas() throws Exception {
         String url = pg.newDatabase();
+        // the store is configured the way ops/docker-compose.yml and ops/k8s/overlays/postgres configure it:
+        // environment variables only, the password through the variable that postgres.password.env names
+        Map<String, String> env = Map.of("AGENT_TOKEN", AGENT_TOKEN, "CUGA_APPROVER_TOKEN", APPROVER_TOKEN,
+            "CUGA_ADMIN_TOKEN", ADMIN_TOKEN, "CUGA__STORE__BACKEND", "postgres", "CUGA__STORE__POSTGRES__URL", url,
+            "CUGA__STORE__POSTGRES__USER", "cuga", "CUGA__STORE__POSTGRES__PASSWORD__ENV", "CUGA_POSTGRES_PASSWORD",
+            "CUGA_POSTGRES_PASSWORD", "unused-by-trust-auth");
         CugaServer.ConfigChange change = config -> {
-            Files.writeString(config.resolve("cuga.store.cfg"), "backend = postgres\npostgres.url = " + url
-                + "\npostgres.user = cuga\n", StandardCharsets.UTF_8);
             Files.writeString(config.resolve("policies/default.yaml"), POLICY, StandardCharsets.UTF_8);
             Files.writeString(config.resolve("policies/gated.yaml"), GATED, StandardCharsets.UTF_8);
             Path auth = config.resolve("cuga.auth.cfg");
@@ -86,8 +90,9 @@ class ReplicasTest {
             Files.writeString(config.resolve("cuga.agents.cfg"), "recover.interval.seconds = 1\n",
                 StandardCharsets.UTF_8);
         };
-        a = CugaServer.start(change);
-        b = CugaServer.start(change);
+        a = CugaServer.start(Path.of(System.getProperty("java.home")), env, change);
+        b = CugaServer.start(Path.of(System.getProperty("java.home")), env, change);
+        assertThat(a.get("/ready", null).body()).contains("PostgreSQL at ");
     }
 
     @AfterAll

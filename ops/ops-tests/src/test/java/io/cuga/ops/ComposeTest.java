@@ -124,6 +124,14 @@ class ComposeTest {
             .asText()).startsWith("${GRAFANA_ADMIN_PASSWORD:?");
         assertThat(compose.path("services").path("cuga").path("environment").path("CUGA_ADMIN_TOKEN").asText())
             .isEqualTo("${CUGA_ADMIN_TOKEN:-}");
+        // the store on the postgres service, its password from ops/.env through the variable the store reads
+        JsonNode cuga = compose.path("services").path("cuga").path("environment");
+        assertThat(cuga.path("CUGA__STORE__BACKEND").asText()).isEqualTo("postgres");
+        assertThat(cuga.path("CUGA__STORE__POSTGRES__URL").asText()).isEqualTo("jdbc:postgresql://postgres:5432/cuga");
+        assertThat(cuga.path("CUGA__STORE__POSTGRES__PASSWORD__ENV").asText()).isEqualTo("CUGA_POSTGRES_PASSWORD");
+        assertThat(cuga.path("CUGA_POSTGRES_PASSWORD").asText()).startsWith("${CUGA_POSTGRES_PASSWORD:?");
+        assertThat(compose.path("services").path("cuga").path("depends_on").path("postgres").path("condition")
+            .asText()).isEqualTo("service_healthy");
         String example = Files.readString(Ops.ops().resolve(".env.example"), StandardCharsets.UTF_8);
         for (String line : example.split("\n")) {
             if (!line.isBlank() && !line.startsWith("#")) {

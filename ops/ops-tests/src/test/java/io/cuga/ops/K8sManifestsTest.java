@@ -240,14 +240,19 @@ class K8sManifestsTest {
     }
 
     @Test
-    void thePostgresOverlayAddsTheConnectionAndTwoReplicasAndNothingElse() {
+    void thePostgresOverlayConfiguresTheStoreAndTwoReplicasAndNothingElse() {
         List<JsonNode> base = render(BASE);
         List<JsonNode> overlay = render(POSTGRES);
         assertThat(overlay).hasSameSizeAs(base);
         JsonNode deployment = one(overlay, "Deployment", "cuga");
         assertThat(deployment.path("spec").path("replicas").asInt()).isEqualTo(2);
         JsonNode c = container(deployment.path("spec").path("template").path("spec"), "cuga");
-        assertThat(c.path("envFrom").toString()).contains("\"name\":\"cuga-postgres\"");
+        // the store's keys as environment variables, the names e2e ReplicasTest starts two servers with
+        assertThat(envValue(c, "CUGA__STORE__BACKEND")).isEqualTo("postgres");
+        assertThat(envSecret(c, "CUGA__STORE__POSTGRES__URL")).isEqualTo("cuga-postgres/url");
+        assertThat(envSecret(c, "CUGA__STORE__POSTGRES__USER")).isEqualTo("cuga-postgres/user");
+        assertThat(envValue(c, "CUGA__STORE__POSTGRES__PASSWORD__ENV")).isEqualTo("CUGA_POSTGRES_PASSWORD");
+        assertThat(envSecret(c, "CUGA_POSTGRES_PASSWORD")).isEqualTo("cuga-postgres/password");
         // the patch merged into the container: probes and env of the base are still there
         assertThat(c.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/ready");
         assertThat(envSecret(c, "CUGA_ADMIN_TOKEN")).isEqualTo("cuga-secrets/admin-token");
@@ -289,6 +294,15 @@ class K8sManifestsTest {
             }
         }
         throw new AssertionError("no container " + name);
+    }
+
+    static String envValue(JsonNode container, String variable) {
+        for (JsonNode e : container.path("env")) {
+            if (e.path("name").asText().equals(variable)) {
+                return e.path("value").asText(null);
+            }
+        }
+        return null;
     }
 
     static String envSecret(JsonNode container, String variable) {
