@@ -169,6 +169,17 @@ class OtelTracesTest {
                 Map.of("arguments", arguments)))), AGENT_TOKEN);
     }
 
+    /** Submits a task of one calculator step and a sub-task of another, with the caller's traceparent. */
+    static HttpResponse<String> submitNestedTask(String traceparent) throws IOException {
+        Map<String, Object> body = Map.of("plan", List.of(
+            Map.of("tool", "calculator", "arguments", Map.of("expression", "6*7")),
+            Map.of("task", Map.of("plan", List.of(
+                Map.of("tool", "calculator", "arguments", Map.of("expression", "2+3")))))));
+        return server.send(HttpRequest.newBuilder(server.uri("/api/v1/tasks"))
+            .header("Content-Type", "application/json").header("traceparent", traceparent)
+            .POST(HttpRequest.BodyPublishers.ofString(CugaServer.JSON.writeValueAsString(body))), AGENT_TOKEN);
+    }
+
     static String hex(com.google.protobuf.ByteString bytes) {
         return HexFormat.of().formatHex(bytes.toByteArray());
     }
@@ -298,14 +309,7 @@ class OtelTracesTest {
         assertThat(call.statusCode()).as(call.body()).isEqualTo(200);
         assertThat(call.headers().firstValue("traceparent").orElse("")).startsWith("00-" + unrecorded + "-")
             .endsWith("-00");
-        Map<String, Object> body = Map.of("plan", List.of(
-            Map.of("tool", "calculator", "arguments", Map.of("expression", "6*7")),
-            Map.of("task", Map.of("plan", List.of(
-                Map.of("tool", "calculator", "arguments", Map.of("expression", "2+3")))))));
-        HttpResponse<String> submitted = server.send(HttpRequest.newBuilder(server.uri("/api/v1/tasks"))
-            .header("Content-Type", "application/json")
-            .header("traceparent", "00-" + unrecorded + "-" + randomHex(8) + "-00")
-            .POST(HttpRequest.BodyPublishers.ofString(CugaServer.JSON.writeValueAsString(body))), AGENT_TOKEN);
+        HttpResponse<String> submitted = submitNestedTask("00-" + unrecorded + "-" + randomHex(8) + "-00");
         assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
         String task = json(submitted).path("id").asText();
         assertThat(poll(GENEROUS, () -> json(server.get("/api/v1/tasks/" + task, AGENT_TOKEN)).path("status")
@@ -323,14 +327,7 @@ class OtelTracesTest {
     void aTaskIsAnInvokeAgentSpanUnderTheCallersSpanWithItsToolCallsAndSubTasksAsChildren() throws Exception {
         String trace = randomHex(16);
         String callerSpan = randomHex(8);
-        Map<String, Object> body = Map.of("plan", List.of(
-            Map.of("tool", "calculator", "arguments", Map.of("expression", "6*7")),
-            Map.of("task", Map.of("plan", List.of(
-                Map.of("tool", "calculator", "arguments", Map.of("expression", "2+3")))))));
-        HttpResponse<String> submitted = server.send(HttpRequest.newBuilder(server.uri("/api/v1/tasks"))
-            .header("Content-Type", "application/json")
-            .header("traceparent", "00-" + trace + "-" + callerSpan + "-01")
-            .POST(HttpRequest.BodyPublishers.ofString(CugaServer.JSON.writeValueAsString(body))), AGENT_TOKEN);
+        HttpResponse<String> submitted = submitNestedTask("00-" + trace + "-" + callerSpan + "-01");
         assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(202);
         assertThat(json(submitted).path("traceId").asText()).as("the task joins the caller's trace")
             .isEqualTo(trace);
