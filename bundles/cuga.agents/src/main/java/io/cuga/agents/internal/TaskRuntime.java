@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -199,6 +198,13 @@ public final class TaskRuntime implements TaskService {
             + "store each final answer (when a MemoryStore is available).")
         boolean memory_enabled() default true;
 
+        /** @return which memory backend the agents use */
+        @AttributeDefinition(name = "Memory backend", description = "The memory backend (service property "
+            + "cuga.memory.backend) the agents read and write: auto takes the most durable one running "
+            + "(postgres, then sqlite, then any other, the in-memory one last), so replicas on one PostgreSQL "
+            + "share memory; or a backend's name (postgres, sqlite, memory), used only while it runs.")
+        String memory_backend() default "auto";
+
         /** @return whether tasks whose server is gone are failed */
         @AttributeDefinition(name = "Recover interrupted", description = "Mark tasks left unfinished by a server "
             + "that is gone (it stopped or crashed while they ran: this server before a restart, or another "
@@ -231,7 +237,9 @@ public final class TaskRuntime implements TaskService {
     private final Map<String, ExecutorService> workers = new LinkedHashMap<>();
     private final Map<String, Run> active = new ConcurrentHashMap<>();
     private final Map<String, Planner> planners = new ConcurrentHashMap<>();
-    private final List<MemoryStore> memories = new CopyOnWriteArrayList<>();
+    /** The memory backends running, with their cuga.memory.backend names. */
+    private final Map<MemoryStore, String> memories = new ConcurrentHashMap<>();
+    private final String memoryBackend;
     private volatile Approvals approvals;
     private volatile EventPublisher publisher;
     private volatile boolean stopping;
@@ -260,6 +268,8 @@ public final class TaskRuntime implements TaskService {
         this.pollMillis = Math.max(10, config.approval_poll_millis());
         this.maxDepth = Math.max(0, config.max_depth());
         this.memoryEnabled = config.memory_enabled();
+        String backend = config.memory_backend() == null ? "" : config.memory_backend().strip();
+        this.memoryBackend = backend.isEmpty() ? "auto" : backend;
         int running = Math.max(1, config.max_running());
         this.runner = new ThreadPoolExecutor(running, running, 30, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(Math.max(1, config.max_queued())), threads("cuga-agent-task"));
@@ -335,8 +345,8 @@ public final class TaskRuntime implements TaskService {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
         policyOption = ReferencePolicyOption.GREEDY)
-    void bindMemory(MemoryStore memory) {
-        memories.add(memory);
+    void bindMemory(MemoryStore memory, Map<String, Object> properties) {
+        memories.put(memory, String.valueOf(properties.getOrDefault(MemoryStore.BACKEND, "")));
     }
 
     void unbindMemory(MemoryStore memory) {
@@ -1196,7 +1206,37 @@ public final class TaskRuntime implements TaskService {
     // ------------------------------------------------------------------------------------------ memory
 
     private MemoryStore memory() {
-        return memoryEnabled && !memories.isEmpty() ? memories.get(0) : null;
+        return memoryEnabled ? pickMemory(memories, memoryBackend) : null;
+    }
+
+    /**
+     * @param running the backends running, with their names
+     * @param wanted {@code auto} or a backend's name
+     * @return the backend to use: the named one, or for auto the most durable one (postgres, sqlite, any other,
+     *     the in-memory one last); null when none fits
+     */
+    static MemoryStore pickMemory(Map<MemoryStore, String> running, String wanted) {
+        MemoryStore best = null;
+        int bestRank = Integer.MAX_VALUE;
+        for (Map.Entry<MemoryStore, String> e : running.entrySet()) {
+            String name = e.getValue();
+            int rank;
+            if (!"auto".equals(wanted)) {
+                rank = name.equals(wanted) ? 0 : Integer.MAX_VALUE;
+            } else {
+                rank = switch (name) {
+                    case "postgres" -> 0;
+                    case "sqlite" -> 1;
+                    case "memory" -> 3;
+                    default -> 2;
+                };
+            }
+            if (rank < bestRank || rank == bestRank && best != null && name.compareTo(running.get(best)) < 0) {
+                best = e.getKey();
+                bestRank = rank;
+            }
+        }
+        return bestRank == Integer.MAX_VALUE ? null : best;
     }
 
     /** @return the session's last answer first, then the session's newest memories */
