@@ -167,6 +167,8 @@ class K8sManifestsTest {
         assertThat(hpa.path("spec").path("scaleTargetRef").path("name").asText()).isEqualTo("cuga");
         assertThat(hpa.path("spec").path("minReplicas").asInt()).isLessThanOrEqualTo(
             hpa.path("spec").path("maxReplicas").asInt());
+        // the base's store is SQLite in each pod: more pods would each count their own budgets
+        assertThat(hpa.path("spec").path("maxReplicas").asInt()).as("the base without a shared store").isEqualTo(1);
     }
 
     /**
