@@ -29,6 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import com.zaxxer.hikari.HikariDataSource;
 
 import io.cuga.api.store.AuditRecord;
+import io.cuga.api.store.BudgetLedger;
 import io.cuga.store.jdbc.JdbcStore;
 import io.cuga.store.postgres.internal.PostgresDatabase;
 import io.cuga.store.sqlite.internal.SqliteDatabase;
@@ -116,6 +117,21 @@ public class AuditAppendBenchmark {
     public List<AuditRecord> append1Thread() {
         return store.append(call());
     }
+
+    /**
+     * @return what a budgeted call costs the ledger: one reservation (its hold row included) and its settlement,
+     *     two write transactions, by a lone caller on one session's key
+     */
+    @Benchmark
+    @Threads(1)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public BudgetLedger.Reservation budgetReserveSettle1Thread() {
+        BudgetLedger.Reservation r = store.reserve(KEY, 1_000_000, Long.MAX_VALUE, 0);
+        store.settle(r, 1_000_000);
+        return r;
+    }
+
+    private static final BudgetLedger.BudgetKey KEY = new BudgetLedger.BudgetKey("default", "calls", "session", "s1");
 
     /** @return one call's records, appended durably while 15 other callers append too (group commit) */
     @Benchmark
