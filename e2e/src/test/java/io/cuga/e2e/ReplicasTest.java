@@ -80,7 +80,7 @@ class ReplicasTest {
         Map<String, String> env = Map.of("AGENT_TOKEN", AGENT_TOKEN, "CUGA_APPROVER_TOKEN", APPROVER_TOKEN,
             "CUGA_ADMIN_TOKEN", ADMIN_TOKEN, "CUGA__STORE__BACKEND", "postgres", "CUGA__STORE__POSTGRES__URL", url,
             "CUGA__STORE__POSTGRES__USER", "cuga", "CUGA__STORE__POSTGRES__PASSWORD__ENV", "CUGA_POSTGRES_PASSWORD",
-            "CUGA_POSTGRES_PASSWORD", "unused-by-trust-auth");
+            "CUGA_POSTGRES_PASSWORD", "unused-by-trust-auth", "CUGA__STORE__LEASE__SECONDS", "5");
         CugaServer.ConfigChange change = config -> {
             Files.writeString(config.resolve("policies/default.yaml"), POLICY, StandardCharsets.UTF_8);
             Files.writeString(config.resolve("policies/gated.yaml"), GATED, StandardCharsets.UTF_8);
@@ -238,13 +238,16 @@ class ReplicasTest {
         assertThat(status(b, id)).isEqualTo("waiting_approval");
 
         a.kill();
-        // once a has not beaten for the store's lease (30 s), b marks its task failed, interrupted
+        // once a has not beaten for the store's lease (lease.seconds, 5 here), b marks its task failed, interrupted
         JsonNode[] last = new JsonNode[1];
+        long killed = System.nanoTime();
         assertThat(CugaServer.poll(Duration.ofSeconds(90), () -> {
             last[0] = json(b.get("/api/v1/tasks/" + id, AGENT_TOKEN));
             return last[0].path("status").asText().equals("failed");
         })).as("the killed replica's task, seen from b: %s\n%s", last[0], b.logTail()).isTrue();
         assertThat(last[0].path("errorCode").asText()).isEqualTo("interrupted");
+        assertThat(Duration.ofNanos(System.nanoTime() - killed)).as("the configured lease, not the default 30 s")
+            .isLessThan(Duration.ofSeconds(28));
         assertThat(b.logText()).contains("Task " + id + " was interrupted: the server running it (");
 
         // resumed on b, it runs there: a new approval, decided on b, and the answer

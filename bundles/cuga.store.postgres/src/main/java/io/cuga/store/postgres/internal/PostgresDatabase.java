@@ -96,8 +96,19 @@ public final class PostgresDatabase {
      * @return the store over a new pool; closing the pool is the caller's, after the store
      */
     public static JdbcStore open(Settings s, int auditBatchMax, List<Migration> migrations) {
+        return open(s, auditBatchMax, migrations, JdbcStore.Options.HOLD_LEASE_MILLIS);
+    }
+
+    /**
+     * @param s the settings
+     * @param auditBatchMax the audit writer's batch size
+     * @param migrations the migrations, null for the PostgreSQL ones
+     * @param leaseMillis how long a store instance may stay silent before the others take it for gone
+     * @return the store over a new pool; closing the pool is the caller's, after the store
+     */
+    public static JdbcStore open(Settings s, int auditBatchMax, List<Migration> migrations, long leaseMillis) {
         JdbcStore.Options options = JdbcStore.Options.defaults(target(s.url()), Dialect.POSTGRES)
-            .withAuditBatchMax(auditBatchMax);
+            .withAuditBatchMax(auditBatchMax).withHoldLeaseMillis(leaseMillis);
         if (migrations != null) {
             options = options.withMigrations(migrations);
         }

@@ -86,6 +86,14 @@ public final class PostgresStoreComponent {
         @AttributeDefinition(name = "Audit batch size",
             description = "The most audit records committed in one transaction (group commit).")
         int audit_batch_max() default 256;
+
+        /** @return how long a server may stay silent before the others take it for gone */
+        @AttributeDefinition(name = "Instance lease (s)", description = "How long a server's store instance may go "
+            + "without showing life (it beats every sixth of this) before the other servers on the database, or "
+            + "this one after a restart, take it for gone: they release its budget holds and mark its open tasks "
+            + "interrupted. Longer tolerates longer database outages and pauses; shorter recovers sooner.",
+            min = "3")
+        int lease_seconds() default 30;
     }
 
     private final JdbcStore store;
@@ -107,7 +115,8 @@ public final class PostgresStoreComponent {
         PostgresDatabase.Settings settings = new PostgresDatabase.Settings(config.postgres_url().trim(),
             config.postgres_user(), password(config), config.postgres_pool_size(),
             config.postgres_connect_timeout_ms(), config.postgres_socket_timeout_ms());
-        store = PostgresDatabase.open(settings, Math.max(1, config.audit_batch_max()), null);
+        store = PostgresDatabase.open(settings, Math.max(1, config.audit_batch_max()), null,
+            1000L * Math.max(3, config.lease_seconds()));
         services = StoreServices.register(context, store);
         LOG.info("Store backend postgres: {} as {} (pool of {})", PostgresDatabase.target(settings.url()),
             settings.user(), Math.max(2, settings.poolSize()));

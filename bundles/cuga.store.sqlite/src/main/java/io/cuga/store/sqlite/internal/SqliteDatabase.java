@@ -56,6 +56,21 @@ public final class SqliteDatabase {
      */
     public static JdbcStore open(Path file, String synchronous, int busyTimeoutMillis, int auditBatchMax,
         java.util.List<Migration> migrations) {
+        return open(file, synchronous, busyTimeoutMillis, auditBatchMax, migrations,
+            JdbcStore.Options.HOLD_LEASE_MILLIS);
+    }
+
+    /**
+     * @param file the database file
+     * @param synchronous the synchronous level
+     * @param busyTimeoutMillis the busy timeout
+     * @param auditBatchMax the audit writer's batch size
+     * @param migrations the migrations, null for the SQLite ones
+     * @param leaseMillis how long a store instance may stay silent before the others take it for gone
+     * @return the store
+     */
+    public static JdbcStore open(Path file, String synchronous, int busyTimeoutMillis, int auditBatchMax,
+        java.util.List<Migration> migrations, long leaseMillis) {
         Path abs = file.toAbsolutePath();
         try {
             if (abs.getParent() != null) {
@@ -65,7 +80,7 @@ public final class SqliteDatabase {
             // JdbcStore reports it (cannot open the database file), as one line in the log and in /ready
         }
         JdbcStore.Options options = JdbcStore.Options.defaults("SQLite at " + abs, Dialect.SQLITE)
-            .withAuditBatchMax(auditBatchMax);
+            .withAuditBatchMax(auditBatchMax).withHoldLeaseMillis(leaseMillis);
         if (migrations != null) {
             options = options.withMigrations(migrations);
         }

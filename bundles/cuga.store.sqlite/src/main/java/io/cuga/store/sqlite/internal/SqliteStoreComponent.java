@@ -60,6 +60,14 @@ public final class SqliteStoreComponent {
         @AttributeDefinition(name = "Audit batch size",
             description = "The most audit records committed in one transaction (group commit).")
         int audit_batch_max() default 256;
+
+        /** @return how long a server may stay silent before the others take it for gone */
+        @AttributeDefinition(name = "Instance lease (s)", description = "How long a server's store instance may go "
+            + "without showing life (it beats every sixth of this) before the other servers on the database, or "
+            + "this one after a restart, take it for gone: they release its budget holds and mark its open tasks "
+            + "interrupted. Longer tolerates longer database outages and pauses; shorter recovers sooner.",
+            min = "3")
+        int lease_seconds() default 30;
     }
 
     private final JdbcStore store;
@@ -86,7 +94,7 @@ public final class SqliteStoreComponent {
             sync = "FULL";
         }
         store = SqliteDatabase.open(file, sync, Math.max(0, config.sqlite_busy_timeout_ms()),
-            Math.max(1, config.audit_batch_max()), null);
+            Math.max(1, config.audit_batch_max()), null, 1000L * Math.max(3, config.lease_seconds()));
         services = StoreServices.register(context, store);
         LOG.info("Store backend sqlite: {} (synchronous={})", file, sync);
     }
