@@ -539,7 +539,8 @@ class TaskTest {
         AtomicReference<String> child = new AtomicReference<>();
         assertThat(CugaServer.poll(Duration.ofSeconds(30), () -> {
             JsonNode t = task(id);
-            child.set(t.path("steps").get(0).path("subtask").path("id").asText(""));
+            // path, not get: until the task is planned it has no steps
+            child.set(t.path("steps").path(0).path("subtask").path("id").asText(""));
             return !child.get().isEmpty();
         })).as("the sub-task started").isTrue();
         HttpResponse<String> cancel = server.post("/api/v1/tasks/" + id + "/cancel", AGENT_TOKEN,

@@ -1131,15 +1131,18 @@ public final class TaskRuntime implements TaskService {
 
     private void complete(Run run) {
         Run.StepState last = run.steps.get(run.steps.size() - 1);
+        Object answer = modelPlanned(run) && last.result instanceof Map<?, ?> m && m.get("text") != null
+            ? m.get("text") : last.result;
+        if (run.parent == null) {
+            // before the task shows as completed: a client that sees it completed and sends the session's next
+            // turn at once must find this answer there
+            remember(run, answer);
+        }
         synchronized (run) {
-            run.answer = modelPlanned(run) && last.result instanceof Map<?, ?> m && m.get("text") != null
-                ? m.get("text") : last.result;
+            run.answer = answer;
             run.move(TaskStatus.COMPLETED);
             run.endedAt = Instant.now();
             persist(run);
-        }
-        if (run.parent == null) {
-            remember(run);
         }
         publish(run, EventTypes.EXECUTION_COMPLETE, "ok", Map.of("steps", run.steps.size(), "toolCalls",
             run.toolCalls));
@@ -1295,8 +1298,8 @@ public final class TaskRuntime implements TaskService {
         return out;
     }
 
-    private void remember(Run run) {
-        String answer = answerText(run.answer);
+    private void remember(Run run, Object result) {
+        String answer = answerText(result);
         if (!run.session.isEmpty()) {
             for (int attempt = 0; attempt < 3; attempt++) {
                 try {
