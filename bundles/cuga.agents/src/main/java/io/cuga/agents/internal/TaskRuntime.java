@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -1219,27 +1220,21 @@ public final class TaskRuntime implements TaskService {
      *     the in-memory one last); null when none fits
      */
     static MemoryStore pickMemory(Map<MemoryStore, String> running, String wanted) {
-        MemoryStore best = null;
-        int bestRank = Integer.MAX_VALUE;
-        for (Map.Entry<MemoryStore, String> e : running.entrySet()) {
-            String name = e.getValue();
-            int rank;
-            if (!"auto".equals(wanted)) {
-                rank = name.equals(wanted) ? 0 : Integer.MAX_VALUE;
-            } else {
-                rank = switch (name) {
-                    case "postgres" -> 0;
-                    case "sqlite" -> 1;
-                    case "memory" -> 3;
-                    default -> 2;
-                };
-            }
-            if (rank < bestRank || rank == bestRank && best != null && name.compareTo(running.get(best)) < 0) {
-                best = e.getKey();
-                bestRank = rank;
-            }
-        }
-        return bestRank == Integer.MAX_VALUE ? null : best;
+        return running.entrySet().stream()
+            .filter(e -> "auto".equals(wanted) || e.getValue().equals(wanted))
+            .min(Comparator.comparingInt((Map.Entry<MemoryStore, String> e) -> durability(e.getValue()))
+                .thenComparing(Map.Entry::getValue))
+            .map(Map.Entry::getKey).orElse(null);
+    }
+
+    /** @return a memory backend's place for auto: the most durable first */
+    private static int durability(String backend) {
+        return switch (backend) {
+            case "postgres" -> 0;
+            case "sqlite" -> 1;
+            case "memory" -> 3;
+            default -> 2;
+        };
     }
 
     /** @return the session's last answer first, then the session's newest memories */

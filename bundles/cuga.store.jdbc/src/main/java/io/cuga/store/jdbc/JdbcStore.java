@@ -468,6 +468,22 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
         }
     }
 
+    /**
+     * A write that makes a hold or a task naming this instance: until this instance's row is known to exist, the
+     * same transaction beats it, so no other instance ever takes what it makes for a stopped instance's.
+     */
+    private <T> T writeAsOwner(String what, Work<T> work) {
+        boolean beaten = ownerBeaten;
+        T result = write(what, c -> {
+            if (!beaten) {
+                BudgetHolds.beat(c, dialect, owner);
+            }
+            return work.run(c);
+        });
+        ownerBeaten = true;
+        return result;
+    }
+
     private <T> T read(String what, Work<T> work) {
         ensureAvailable();
         try (Connection c = dataSource.getConnection()) {
@@ -736,11 +752,7 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
         if (amount < 0) {
             throw new IllegalArgumentException("amount must not be negative");
         }
-        boolean beaten = ownerBeaten;
-        Reservation made = write("budget reserve", c -> {
-            if (!beaten) {
-                BudgetHolds.beat(c, dialect, owner); // before the first hold: never an owner without a row
-            }
+        return writeAsOwner("budget reserve", c -> {
             ensureRow(c, key);
             long spent;
             long reserved;
@@ -773,8 +785,6 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
             String hold = BudgetHolds.insert(c, dialect, key, amount, owner);
             return new Reservation(key, amount, admission, used + amount, exceedances + over, hold);
         });
-        ownerBeaten = true;
-        return made;
     }
 
     private static void ensureRow(Connection c, BudgetKey key) throws SQLException {
@@ -1027,11 +1037,7 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
         }
         StoredDocument stored = new StoredDocument(task.id(), 1, task.status(), task.profile(), task.session(),
             task.caller(), AuditCodec.micros(task.createdAt()), AuditCodec.micros(Instant.now()), task.document());
-        boolean beaten = ownerBeaten;
-        StoredDocument created = write("task create", c -> {
-            if (!beaten) {
-                BudgetHolds.beat(c, dialect, owner); // the task names this instance: it must be seen alive
-            }
+        return writeAsOwner("task create", c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO cuga_task (" + TASK_COLUMNS
                 + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
                 ps.setString(1, stored.id());
@@ -1049,8 +1055,6 @@ public final class JdbcStore implements AuditTrail, BudgetLedger, ApprovalStore,
             }
             return stored;
         });
-        ownerBeaten = true;
-        return created;
     }
 
     @Override

@@ -165,7 +165,7 @@ final class SpanMapper {
         String parent = SpanIds.isSpanId(a.get("parentSpanId")) ? (String) a.get("parentSpanId") : null;
         String name = chat ? (model.isEmpty() ? "chat" : "chat " + model) : "execute_tool " + tool;
         return new SpanSpec(name, traceId, spanId, parent, start, end, attributes.build(), error,
-            errorType, List.copyOf(children), null, parent == null || !Boolean.FALSE.equals(a.get("sampled")));
+            errorType, List.copyOf(children), null, parentSampled(parent, a));
     }
 
     private SpanSpec guardrail(String traceId, String parentId, String callId, long callStart, long callEnd,
@@ -253,7 +253,12 @@ final class SpanMapper {
         }
         String parent = SpanIds.isSpanId(a.get("parentSpanId")) ? (String) a.get("parentSpanId") : null;
         return new SpanSpec("invoke_agent " + agent, event.traceId(), spanId, parent, start, end, attributes.build(),
-            error, errorType, List.of(), null, parent == null || !Boolean.FALSE.equals(a.get("sampled")));
+            error, errorType, List.of(), null, parentSampled(parent, a));
+    }
+
+    /** Whether a span's parent is sampled: yes without a parent, else unless the event says the caller's is not. */
+    private static boolean parentSampled(String parent, Map<String, Object> a) {
+        return parent == null || !Boolean.FALSE.equals(a.get("sampled"));
     }
 
     /** The start of what an event reports: its {@code startedAt} attribute, else its time less its duration. */

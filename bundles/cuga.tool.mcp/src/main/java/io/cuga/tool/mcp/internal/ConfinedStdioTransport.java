@@ -42,11 +42,8 @@ final class ConfinedStdioTransport extends StdioClientTransport {
     String ended() {
         Throwable failure = startFailure;
         if (failure != null) {
-            Throwable root = failure;
-            while (root.getCause() != null && root.getCause() != root) {
-                root = root.getCause();
-            }
-            return "its command " + command + " could not be started (" + root.getMessage() + ")";
+            return "its command " + command + " could not be started ("
+                + ServerConnection.rootCause(failure).getMessage() + ")";
         }
         Process p = process();
         return p != null && !p.isAlive() ? "its process exited with " + p.exitValue() : null;

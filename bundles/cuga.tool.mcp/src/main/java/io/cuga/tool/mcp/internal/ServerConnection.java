@@ -183,7 +183,7 @@ final class ServerConnection {
                 // a child that cannot start or exits at once fails the start now, not at the connect timeout
                 ConfinedStdioTransport child = stdio;
                 init = Mono.firstWithSignal(init, Flux.interval(Duration.ofMillis(50))
-                    .map(tick -> String.valueOf(child.ended())).filter(why -> !why.equals("null")).next()
+                    .mapNotNull(tick -> child.ended()).next()
                     .flatMap(why -> Mono.<McpSchema.InitializeResult>error(new IOException(why
                         + " before it answered"))));
             }
@@ -526,11 +526,17 @@ final class ServerConnection {
     }
 
     private static String message(Throwable e) {
+        Throwable root = rootCause(e);
+        String m = root.getMessage();
+        return root.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    /** @return the innermost cause of a failure (the failure itself when it has none) */
+    static Throwable rootCause(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String m = root.getMessage();
-        return root.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        return root;
     }
 }
